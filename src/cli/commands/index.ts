@@ -1,0 +1,6 @@
+// Every command registers itself here; the list is the order `slipway --help` shows.
+import type { Command } from '@commander-js/extra-typings';
+
+export type RegisterCommand = (program: Command) => void;
+
+export const COMMANDS: RegisterCommand[] = [];

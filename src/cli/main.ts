@@ -1,0 +1,56 @@
+// The slipway command line: parse, call one operation, print. Commands live in ./commands, one file each.
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import { SlipwayError } from '../shared/errors.ts';
+import { COMMANDS } from './commands/index.ts';
+import { reportError } from './output.ts';
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('slipway')
+    .description(
+      'Release orchestrator for microservice platforms on Kubernetes.\n' +
+        'Renders every service from one shared chart with layered values, checks policy, deploys with\n' +
+        'rolling, canary or blue-green strategies, and promotes through environments in order.',
+    )
+    .version(VERSION, '-V, --version')
+    .option('-C, --dir <path>', 'platform directory (the one holding slipway.yaml)', '.')
+    .option('--debug', 'show stack traces for internal errors', false)
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+const VERSION = '0.1.0';
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  const json =
+    argv.some((a, i) => (a === '--output' || a === '-o') && argv[i + 1] === 'json') ||
+    argv.includes('--output=json') ||
+    argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      ) {
+        return 0;
+      }
+      // commander already printed its message; usage errors exit 2 by convention.
+      return 2;
+    }
+    if (e instanceof SlipwayError || e instanceof Error) return reportError(e, { debug, json });
+    return reportError(e, { debug, json });
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

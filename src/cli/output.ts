@@ -1,0 +1,34 @@
+// Printing helpers shared by every command: one place decides how errors, JSON and tables look.
+import pc from 'picocolors';
+import { toSlipwayError, usageError } from '../shared/errors.ts';
+
+export type OutputFormat = 'text' | 'json';
+
+export function parseOutputFormat(value: string, allowed: readonly string[] = ['text', 'json']): string {
+  if (!allowed.includes(value)) {
+    throw usageError(`--output must be one of ${allowed.join(', ')}, not "${value}"`);
+  }
+  return value;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints a user-facing error: explain() text (no stack unless --debug) and returns its exit code. */
+export function reportError(e: unknown, options: { debug: boolean; json: boolean }): number {
+  const err = toSlipwayError(e);
+  if (options.json) {
+    process.stderr.write(`${JSON.stringify({ error: err.toJSON() })}\n`);
+  } else {
+    const title = err.type === 'crash' ? pc.red('internal error') : pc.red('error');
+    process.stderr.write(`${title}: ${err.explain()}\n`);
+  }
+  if (options.debug) {
+    const cause = err.type === 'crash' ? (err.cause ?? err) : err;
+    if (cause instanceof Error && cause.stack) process.stderr.write(`${pc.dim(cause.stack)}\n`);
+  }
+  return err.exitCode;
+}
+
+export const color = pc;

@@ -1,0 +1,332 @@
+// The schema of slipway.yaml and of environments/<env>.yaml. It is the single source of the platform
+// model's types (z.infer below) and of the shipped JSON Schema (schema/slipway.schema.json).
+// Objects are strict so that a typo is an error with a "did you mean", never silently ignored.
+import { z } from 'zod';
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and "-"')
+  .max(50);
+
+const duration = z
+  .string()
+  .regex(/^(\d+(ms|s|m|h|d))+$/, 'must be a duration like 30s, 5m, 1h30m or 2d')
+  .describe('A duration: digits followed by ms, s, m, h or d, e.g. 90s, 5m, 1h30m');
+
+const percent = z.number().int().min(0).max(100);
+
+// ---------- strategies ----------
+
+export const canaryStepSchema = z.union([
+  z.strictObject({ setWeight: percent }),
+  z.strictObject({
+    pause: z.strictObject({ duration: duration.optional() }).describe('Without a duration: wait for promote'),
+  }),
+  z.strictObject({
+    analysis: z.strictObject({
+      templates: z.array(z.string()).min(1),
+      args: z.record(z.string(), z.string()).optional(),
+    }),
+  }),
+  z.strictObject({
+    setCanaryScale: z.union([
+      z.strictObject({ replicas: z.number().int().min(0) }),
+      z.strictObject({ weight: percent }),
+      z.strictObject({ matchTrafficWeight: z.literal(true) }),
+    ]),
+  }),
+  z.strictObject({
+    setHeaderRoute: z.strictObject({
+      name: z.string().optional(),
+      match: z
+        .array(
+          z.strictObject({
+            headerName: z.string(),
+            headerValue: z.union([
+              z.strictObject({ exact: z.string() }),
+              z.strictObject({ prefix: z.string() }),
+              z.strictObject({ regex: z.string() }),
+            ]),
+          }),
+        )
+        .optional()
+        .describe('Omit to remove the header route'),
+    }),
+  }),
+]);
+
+export const trafficRoutingSchema = z.union([
+  z.strictObject({ istio: z.strictObject({ host: z.string().optional() }).optional().default({}) }),
+  z.strictObject({ gatewayAPI: z.strictObject({ parentRef: z.string() }) }),
+  z.strictObject({ nginx: z.strictObject({ ingress: z.string().optional() }).optional().default({}) }),
+]);
+
+export const rollingStrategySchema = z.strictObject({
+  type: z.literal('rolling'),
+  maxSurge: z.union([z.number().int().min(0), z.string().regex(/^\d+%$/)]).optional(),
+  maxUnavailable: z.union([z.number().int().min(0), z.string().regex(/^\d+%$/)]).optional(),
+  timeout: duration.optional(),
+});
+
+export const canaryStrategySchema = z.strictObject({
+  type: z.literal('canary'),
+  steps: z.array(canaryStepSchema).min(1),
+  trafficRouting: trafficRoutingSchema.optional().describe('Omit to split by replica ratio'),
+  backgroundAnalysis: z
+    .strictObject({
+      templates: z.array(z.string()).min(1),
+      startingStep: z.number().int().min(0).optional(),
+    })
+    .optional(),
+  maxSurge: z.union([z.number().int().min(0), z.string().regex(/^\d+%$/)]).optional(),
+  stepTimeout: duration.optional(),
+  timeout: duration.optional(),
+});
+
+export const blueGreenStrategySchema = z.strictObject({
+  type: z.literal('blueGreen'),
+  autoPromotion: z.boolean().optional().default(true),
+  prePromotionAnalysis: z.strictObject({ templates: z.array(z.string()).min(1) }).optional(),
+  postPromotionAnalysis: z.strictObject({ templates: z.array(z.string()).min(1) }).optional(),
+  scaleDownDelay: duration.optional().default('30s'),
+  previewReplicas: z.number().int().min(1).optional(),
+  timeout: duration.optional(),
+});
+
+export const strategySchema = z.discriminatedUnion('type', [
+  rollingStrategySchema,
+  canaryStrategySchema,
+  blueGreenStrategySchema,
+]);
+
+// ---------- analysis ----------
+
+export const metricProviderSchema = z.union([
+  z.strictObject({
+    builtin: z.strictObject({
+      metric: z.enum([
+        'success-rate',
+        'error-rate',
+        'latency-p50',
+        'latency-p95',
+        'latency-p99',
+        'request-rate',
+      ]),
+      compareWithStable: z.boolean().optional(),
+    }),
+  }),
+  z.strictObject({ prometheus: z.strictObject({ address: z.string().optional(), query: z.string() }) }),
+  z.strictObject({
+    web: z.strictObject({
+      url: z.string(),
+      jsonPath: z.string().optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      timeout: duration.optional(),
+    }),
+  }),
+  z.strictObject({
+    job: z.strictObject({
+      image: z.string(),
+      command: z.array(z.string()).optional(),
+      args: z.array(z.string()).optional(),
+    }),
+  }),
+]);
+
+export const metricSchema = z.strictObject({
+  name: z.string(),
+  provider: metricProviderSchema,
+  interval: duration.optional().default('30s'),
+  initialDelay: duration.optional(),
+  count: z.number().int().min(1).optional(),
+  successCondition: z.string().optional(),
+  failureCondition: z.string().optional(),
+  failureLimit: z.number().int().min(0).optional().default(0),
+  inconclusiveLimit: z.number().int().min(0).optional().default(0),
+  consecutiveErrorLimit: z.number().int().min(0).optional().default(4),
+  noData: z.enum(['fail', 'pass', 'inconclusive']).optional().default('fail'),
+});
+
+export const analysisTemplateSchema = z.strictObject({
+  args: z.array(z.string()).optional(),
+  metrics: z.array(metricSchema).min(1),
+});
+
+// ---------- services ----------
+
+export const hookSchema = z.strictObject({
+  name: name,
+  image: z.string().optional().describe('Defaults to the service image'),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  timeout: duration.optional(),
+  backoffLimit: z.number().int().min(0).optional(),
+});
+
+export const smokeTestSchema = z.union([
+  z.strictObject({
+    name: z.string(),
+    http: z.strictObject({
+      path: z.string(),
+      port: z.union([z.string(), z.number().int()]).optional(),
+      expectStatus: z.number().int().optional(),
+      expectBody: z.string().optional(),
+      retries: z.number().int().min(0).optional(),
+    }),
+  }),
+  z.strictObject({ name: z.string(), job: hookSchema.omit({ name: true }) }),
+]);
+
+export const serviceSchema = z.strictObject({
+  description: z.string().optional(),
+  strategy: z.string().optional().describe('Name of an entry in strategies, or rolling | canary | blueGreen'),
+  priority: z.number().int().optional().describe('Lower first when an environment is applied'),
+  image: z.string().optional().describe('Image repository; defaults to values image.repository'),
+  hooks: z
+    .strictObject({
+      backup: hookSchema.optional(),
+      preDeploy: z.array(hookSchema).optional(),
+      postDeploy: z.array(hookSchema).optional(),
+    })
+    .optional(),
+  smokeTests: z.array(smokeTestSchema).optional(),
+  waivers: z
+    .array(
+      z.strictObject({
+        check: z.string(),
+        reason: z.string().min(1),
+        environments: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+// ---------- environments ----------
+
+export const environmentSchema = z.strictObject({
+  name: name,
+  namespace: name.optional().describe('Defaults to <platform>-<environment>'),
+  cluster: z
+    .union([z.literal('local'), z.strictObject({ context: z.string(), kubeconfig: z.string().optional() })])
+    .optional()
+    .default('local'),
+  policy: z.enum(['relaxed', 'standard', 'strict']).optional().default('standard'),
+  historyLimit: z.number().int().min(1).max(100).optional().default(10),
+  autoDeploy: z.boolean().optional().default(false),
+  promotion: z
+    .strictObject({
+      from: z.string().optional().describe('The environment this one is promoted from'),
+      soak: duration.optional(),
+      approvals: z.number().int().min(0).optional().default(0),
+      approvalTimeout: duration.optional(),
+      hotfix: z
+        .strictObject({ allowed: z.boolean().default(false), approvals: z.number().int().min(0).optional() })
+        .optional(),
+    })
+    .optional(),
+  roles: z.record(z.enum(['viewer', 'deployer', 'approver', 'admin']), z.array(z.string())).optional(),
+  freezeWindows: z
+    .array(
+      z.strictObject({
+        name: z.string().optional(),
+        cron: z.string().describe('Five-field cron expression for the start of the window'),
+        duration: duration,
+        timezone: z.string().optional(),
+      }),
+    )
+    .optional(),
+});
+
+// ---------- the platform ----------
+
+export const platformSchema = z.strictObject({
+  $schema: z.string().optional(),
+  apiVersion: z.literal('slipway.dev/v1'),
+  kind: z.literal('Platform'),
+  name: name,
+  description: z.string().optional(),
+  services: z.record(name, serviceSchema).refine((s) => Object.keys(s).length > 0, 'at least one service'),
+  environments: z.array(environmentSchema).min(1),
+  strategies: z.record(name, strategySchema).optional(),
+  analysis: z.record(name, analysisTemplateSchema).optional(),
+  people: z
+    .record(
+      z.string(),
+      z.strictObject({ groups: z.array(z.string()).optional(), email: z.string().optional() }),
+    )
+    .optional(),
+  localImages: z
+    .array(
+      z.strictObject({
+        image: z.string().describe('Image name pattern; * matches any run of characters'),
+        command: z.array(z.string()).min(1),
+        env: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+export type Platform = z.infer<typeof platformSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type Strategy = z.infer<typeof strategySchema>;
+export type CanaryStrategy = z.infer<typeof canaryStrategySchema>;
+export type CanaryStep = z.infer<typeof canaryStepSchema>;
+export type BlueGreenStrategy = z.infer<typeof blueGreenStrategySchema>;
+export type RollingStrategy = z.infer<typeof rollingStrategySchema>;
+export type AnalysisTemplate = z.infer<typeof analysisTemplateSchema>;
+export type Metric = z.infer<typeof metricSchema>;
+
+// ---------- environments/<env>.yaml: the desired state ----------
+
+export const desiredServiceSchema = z.strictObject({
+  version: z.string().optional().describe('Image tag'),
+  digest: z
+    .string()
+    .regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256: followed by 64 hex digits')
+    .optional(),
+  replicas: z.number().int().min(0).optional(),
+  resources: z
+    .strictObject({
+      requests: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() }).optional(),
+      limits: z.strictObject({ cpu: z.string().optional(), memory: z.string().optional() }).optional(),
+    })
+    .optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  secrets: z
+    .record(
+      z.string(),
+      z.union([z.strictObject({ fromEnv: z.string() }), z.strictObject({ fromFile: z.string() })]),
+    )
+    .optional()
+    .describe('Secret keys and where their values come from at deploy time'),
+  hosts: z.array(z.string()).optional().describe('DNS names bound to the service (Ingress hosts)'),
+  values: z.record(z.string(), z.unknown()).optional().describe('Any chart values, merged last'),
+});
+
+export const desiredStateSchema = z.strictObject({
+  $schema: z.string().optional(),
+  apiVersion: z.literal('slipway.dev/v1'),
+  kind: z.literal('DesiredState'),
+  environment: name,
+  services: z.record(name, desiredServiceSchema).optional().default({}),
+});
+
+export type DesiredState = z.infer<typeof desiredStateSchema>;
+export type DesiredService = z.infer<typeof desiredServiceSchema>;
+
+/** Built-in strategy names usable without declaring them under `strategies:`. */
+export const BUILTIN_STRATEGIES: Record<string, Strategy> = {
+  rolling: { type: 'rolling' },
+  canary: {
+    type: 'canary',
+    steps: [
+      { setWeight: 10 },
+      { pause: { duration: '5m' } },
+      { setWeight: 50 },
+      { pause: { duration: '5m' } },
+    ],
+  },
+  blueGreen: { type: 'blueGreen', autoPromotion: true, scaleDownDelay: '30s' },
+};
