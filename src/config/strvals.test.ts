@@ -288,6 +288,12 @@ describe('--set-file', () => {
   });
 });
 
+test('__proto__ is a plain key', () => {
+  const out = parseSet('__proto__.polluted=yes,constructor.prototype.x=1', 'set');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.deepEqual(Object.keys(out), ['__proto__', 'constructor']);
+});
+
 test('typedValue', () => {
   assert.equal(typedValue('-0'), 0);
   assert.equal(typedValue('9007199254740993'), '9007199254740993');

@@ -126,7 +126,7 @@ class Parser {
     }
     if (last === '[') {
       const index = this.keyIndex();
-      const existing = data[k];
+      const existing = Object.hasOwn(data, k) ? data[k] : undefined;
       if (existing !== undefined && !Array.isArray(existing)) {
         throw new ParseFailure(`key "${k}" is not a list, cannot set an index in it`, start);
       }
@@ -152,7 +152,7 @@ class Parser {
         this.pos - 1,
       );
     }
-    const existing = data[k];
+    const existing = Object.hasOwn(data, k) ? data[k] : undefined;
     if (existing !== undefined && !isDict(existing)) {
       throw new ParseFailure(`key "${k}" is not a map, cannot set a key in it`, start);
     }
@@ -353,7 +353,8 @@ export function typedValue(text: string): unknown {
 function set(data: Dict, key: string, value: unknown): void {
   // Helm ignores assignments to an empty key (`.a=1`, `name1.=x` then fails as "has no value").
   if (key.length === 0) return;
-  data[key] = value;
+  // `__proto__` from a command line is a plain key, never the prototype.
+  Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isDict(v: unknown): v is Dict {
