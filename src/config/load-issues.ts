@@ -109,7 +109,7 @@ function convert(ctx: Ctx, issue: Issue, base: Path): void {
       const values = issue.values ?? [];
       const shown = values.map((v) => JSON.stringify(v)).join(', ');
       const suggestion =
-        typeof value === 'string'
+        typeof value === 'string' && values.length > 1
           ? closest(
               value,
               values.filter((v) => typeof v === 'string'),
@@ -171,7 +171,7 @@ function convertUnion(
     } else {
       const suggestion = typeof value === 'string' ? closest(value, options) : undefined;
       push(
-        `unknown ${key} ${describeValue(value)}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
+        `unknown ${key} ${typeof value === 'string' ? JSON.stringify(value) : describeValue(value)}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
         path,
         false,
         `${key} must be one of ${shown}.`,

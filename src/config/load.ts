@@ -76,7 +76,7 @@ export function checkDesiredState(platform: Platform, file: YamlFile, state: Des
   const errors: SlipwayError[] = [];
   const services = Object.keys(platform.services);
   for (const name of Object.keys(state.services)) {
-    if (name in platform.services) continue;
+    if (Object.hasOwn(platform.services, name)) continue;
     const suggestion = closest(name, services);
     errors.push(
       configError(
@@ -225,7 +225,7 @@ function checkPlatformReferences(file: YamlFile, p: Platform): SlipwayError[] {
 
   const strategyNames = [
     ...Object.keys(p.strategies ?? {}),
-    ...Object.keys(BUILTIN_STRATEGIES).filter((n) => !(n in (p.strategies ?? {}))),
+    ...Object.keys(BUILTIN_STRATEGIES).filter((n) => !Object.hasOwn(p.strategies ?? {}, n)),
   ];
   for (const [name, service] of Object.entries(p.services)) {
     if (service.strategy === undefined || strategyNames.includes(service.strategy)) continue;
