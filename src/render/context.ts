@@ -1,0 +1,226 @@
+// What every chart module receives, and the small helpers they share: typed reads of the merged values
+// (a wrong type is a `values` error naming the key, never a crash), the standard labels, and content
+// hashes. Everything here is pure: no fs, no clock, no randomness.
+import { createHash } from 'node:crypto';
+import type { Strategy } from '../config/schema.ts';
+import { SlipwayError } from '../shared/errors.ts';
+import { LABELS } from '../shared/kube-types.ts';
+
+export type Track = 'stable' | 'canary' | 'blue' | 'green';
+export type Color = 'blue' | 'green';
+
+export interface ChartContext {
+  platform: string;
+  service: string;
+  environment: string;
+  namespace: string;
+  /** Merged values (shape of chart/values.yaml). */
+  values: Record<string, unknown>;
+  strategy: Strategy;
+  /** Resolved secret data by key (deploy time); render without it emits references only. */
+  secretData?: Record<string, string>;
+  /** Blue-green only: the colour that serves at rest (default blue). */
+  activeColor?: Color;
+}
+
+/** Label added to the one Service per service that monitoring selects (not the -blue/-canary helpers). */
+export const PRIMARY_SERVICE_LABEL = 'slipway.dev/primary';
+/** Annotation on the rendered Secret saying where each key comes from (never the value). */
+export const SECRET_SOURCE_ANNOTATION = 'slipway.dev/secret-source';
+
+type Json = Record<string, unknown>;
+
+function valuesError(path: string, expected: string, got: unknown): SlipwayError {
+  const shown = got === null ? 'null' : Array.isArray(got) ? 'a list' : typeof got;
+  return new SlipwayError('values', `values key ${path} must be ${expected}, not ${shown}`, {
+    hint: `Fix ${path} in the values files or --set flags; \`slipway values <service> --env <env>\` shows where it came from.`,
+    data: { path },
+  });
+}
+
+/** Reads of one values tree. Missing and null both mean "not set" (null deletes a key in Helm). */
+export class ValuesReader {
+  constructor(
+    readonly root: Json,
+    readonly prefix = '',
+  ) {}
+
+  private key(k: string): string {
+    return this.prefix ? `${this.prefix}.${k}` : k;
+  }
+
+  raw(k: string): unknown {
+    return this.root[k];
+  }
+
+  has(k: string): boolean {
+    const v = this.root[k];
+    return v !== undefined && v !== null;
+  }
+
+  /** A nested map as a reader; missing → empty. */
+  sub(k: string): ValuesReader {
+    return new ValuesReader(this.map(k), this.key(k));
+  }
+
+  map(k: string): Json {
+    const v = this.root[k];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) throw valuesError(this.key(k), 'a map', v);
+    return v as Json;
+  }
+
+  list(k: string): unknown[] {
+    const v = this.root[k];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v)) throw valuesError(this.key(k), 'a list', v);
+    return v;
+  }
+
+  str(k: string, fallback = ''): string {
+    const v = this.root[k];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    throw valuesError(this.key(k), 'a string', v);
+  }
+
+  optNum(k: string): number | undefined {
+    const v = this.root[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+    throw valuesError(this.key(k), 'a number', v);
+  }
+
+  num(k: string, fallback: number): number {
+    return this.optNum(k) ?? fallback;
+  }
+
+  /** An int or a percentage string like "25%" (maxSurge, minAvailable, …). */
+  intOrPercent(k: string): number | string | undefined {
+    const v = this.root[k];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+    if (typeof v === 'string' && /^\d+%$/.test(v)) return v;
+    if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+    throw valuesError(this.key(k), 'a non-negative integer or a percentage like "25%"', v);
+  }
+
+  bool(k: string, fallback: boolean): boolean {
+    const v = this.root[k];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'boolean') return v;
+    if (v === 'true') return true;
+    if (v === 'false') return false;
+    throw valuesError(this.key(k), 'true or false', v);
+  }
+
+  /** A map of strings (labels, annotations, nodeSelector); scalars become strings, null entries drop. */
+  strMap(k: string): Record<string, string> {
+    const m = this.map(k);
+    const out: Record<string, string> = {};
+    for (const key of Object.keys(m).sort()) {
+      const v = m[key];
+      if (v === undefined || v === null) continue;
+      if (typeof v === 'object') throw valuesError(`${this.key(k)}.${key}`, 'a string', v);
+      out[key] = String(v);
+    }
+    return out;
+  }
+}
+
+export function reader(ctx: ChartContext): ValuesReader {
+  return new ValuesReader(ctx.values);
+}
+
+/** Keys sorted, for maps whose order a user could otherwise change without changing meaning. */
+export function sortedRecord<T>(m: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const k of Object.keys(m).sort()) out[k] = m[k] as T;
+  return out;
+}
+
+/** A label value from free text: allowed characters only, at most 63, alphanumeric at both ends. */
+export function labelValue(s: string): string {
+  return s
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+}
+
+/** The labels that never change for a service: the only ones selectors use (plus the track). */
+export function selectorLabels(ctx: ChartContext, track?: Track): Record<string, string> {
+  const s: Record<string, string> = { [LABELS.name]: ctx.service, [LABELS.instance]: ctx.service };
+  if (track) s[LABELS.track] = track;
+  return s;
+}
+
+/** Standard labels for every object of a service, plus values `labels`. Sorted by key. */
+export function standardLabels(ctx: ChartContext, track?: Track): Record<string, string> {
+  const v = reader(ctx);
+  const tag = labelValue(v.sub('image').str('tag'));
+  const l: Record<string, string> = {
+    ...v.strMap('labels'),
+    [LABELS.name]: ctx.service,
+    [LABELS.instance]: ctx.service,
+    [LABELS.component]: 'service',
+    [LABELS.partOf]: ctx.platform,
+    [LABELS.managedBy]: 'slipway',
+    [LABELS.service]: ctx.service,
+    [LABELS.environment]: ctx.environment,
+    [LABELS.platform]: ctx.platform,
+  };
+  if (tag) l[LABELS.version] = tag;
+  if (track) l[LABELS.track] = track;
+  return sortedRecord(l);
+}
+
+/** metadata for a namespaced object of this service. Annotations only when there are any. */
+export function meta(
+  ctx: ChartContext,
+  name: string,
+  o: { track?: Track; labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+): Json {
+  const labels = standardLabels(ctx, o.track);
+  const annotations = { ...reader(ctx).strMap('annotations'), ...o.annotations };
+  const m: Json = {
+    name,
+    namespace: ctx.namespace,
+    labels: o.labels ? sortedRecord({ ...labels, ...o.labels }) : labels,
+  };
+  if (Object.keys(annotations).length > 0) m.annotations = sortedRecord(annotations);
+  return m;
+}
+
+/** JSON with sorted keys, so that equal data hashes equally whatever its key order. */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Json;
+  const keys = Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+/** A short content hash (10 hex digits of sha256) for generated names and checksum annotations. */
+export function contentHash(v: unknown): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 10);
+}
+
+/** The name of the workload for the given track: stable/rolling `<svc>`, otherwise `<svc>-<track>`. */
+export function workloadName(ctx: ChartContext, track?: Track): string {
+  return track === undefined || track === 'stable' ? ctx.service : `${ctx.service}-${track}`;
+}
+
+/** Which track the at-rest workload runs on for the context's strategy (none for rolling). */
+export function restTrack(ctx: ChartContext): Track | undefined {
+  if (ctx.strategy.type === 'canary') return 'stable';
+  if (ctx.strategy.type === 'blueGreen') return ctx.activeColor ?? 'blue';
+  return undefined;
+}
+
+export function serviceAccountName(ctx: ChartContext): string {
+  return reader(ctx).sub('serviceAccount').str('name') || ctx.service;
+}

@@ -1,0 +1,68 @@
+// The service's Secret from references (values `secrets`: key → {fromEnv} | {fromFile}). Render never
+// sees or prints a secret value unless the deploy step resolved them into `secretData`; without it the
+// Secret carries placeholders saying where each value will come from. The name hashes the references,
+// not the values, so it is the same at render and at deploy time.
+import { SlipwayError } from '../shared/errors.ts';
+import type { KubeObject } from '../shared/kube-types.ts';
+import { type ChartContext, contentHash, meta, reader, SECRET_SOURCE_ANNOTATION } from './context.ts';
+
+export type SecretRef = { fromEnv: string } | { fromFile: string };
+
+/** The secret references by key, sorted; a malformed reference is a `values` error. */
+export function secretRefs(ctx: ChartContext): Array<[string, SecretRef]> {
+  const m = reader(ctx).map('secrets');
+  const out: Array<[string, SecretRef]> = [];
+  for (const key of Object.keys(m).sort()) {
+    const r = m[key];
+    if (r === undefined || r === null) continue;
+    const o = (typeof r === 'object' && !Array.isArray(r) ? r : {}) as Record<string, unknown>;
+    if (typeof o.fromEnv === 'string' && o.fromFile === undefined) out.push([key, { fromEnv: o.fromEnv }]);
+    else if (typeof o.fromFile === 'string' && o.fromEnv === undefined)
+      out.push([key, { fromFile: o.fromFile }]);
+    else {
+      throw new SlipwayError('values', `secrets.${key} must be { fromEnv: NAME } or { fromFile: PATH }`, {
+        hint: 'Secret values never go into values files; name the environment variable or file that holds it.',
+        data: { path: `secrets.${key}` },
+      });
+    }
+  }
+  return out;
+}
+
+function describeRef(r: SecretRef): string {
+  return 'fromEnv' in r ? `env ${r.fromEnv}` : `file ${r.fromFile}`;
+}
+
+/** `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. */
+export function secretName(ctx: ChartContext, refs = secretRefs(ctx)): string | undefined {
+  if (refs.length === 0) return undefined;
+  return `${ctx.service}-secrets-${contentHash(refs)}`;
+}
+
+export function renderSecret(ctx: ChartContext): KubeObject[] {
+  const refs = secretRefs(ctx);
+  const name = secretName(ctx, refs);
+  if (!name) return [];
+  const source = refs.map(([k, r]) => `${k}=${describeRef(r).replace(' ', ':')}`).join(',');
+  const metadata = meta(ctx, name, { annotations: { [SECRET_SOURCE_ANNOTATION]: source } });
+  const secretData = ctx.secretData;
+  if (secretData === undefined) {
+    const stringData: Record<string, string> = {};
+    for (const [k, r] of refs) stringData[k] = `<from ${describeRef(r)}>`;
+    return [{ apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData }];
+  }
+  const data: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const [k, r] of refs) {
+    const value = secretData[k];
+    if (value === undefined) missing.push(`${k} (from ${describeRef(r)})`);
+    else data[k] = Buffer.from(value, 'utf8').toString('base64');
+  }
+  if (missing.length > 0) {
+    throw new SlipwayError('values', `secret values of ${ctx.service} were not resolved`, {
+      details: missing,
+      hint: 'Set the named environment variables or create the named files before deploying.',
+    });
+  }
+  return [{ apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data }];
+}
