@@ -1,0 +1,358 @@
+// The values of one service in one environment: the layers in Helm's order, merged with Helm's rules,
+// remembering for every key which layer (file and line, or flag) set it last.
+//
+//   chart/values.yaml → values.yaml → values/<service>.yaml → values/<env>.yaml →
+//   values/<service>.<env>.yaml → desired state (environments/<env>.yaml) → --set-json, --set,
+//   --set-string, --set-file, --set-literal (by flag type, as Helm does) → --image-tag / --digest
+//
+// collectLayers reads the files; mergeLayers is pure.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isSlipwayError, SlipwayError, usageError } from '../shared/errors.ts';
+import type { LoadedPlatform } from './load.ts';
+import { deepCopy, isPlainMap, withoutNulls } from './merge.ts';
+import { getEnvironment, getService } from './model.ts';
+import type { DesiredService } from './schema.ts';
+import { parseSet, type StrvalsMode } from './strvals.ts';
+import { readYamlFile, type YamlFile } from './yaml-source.ts';
+
+export interface ValueOverrides {
+  set?: string[];
+  setString?: string[];
+  setJson?: string[];
+  setFile?: string[];
+  setLiteral?: string[];
+  imageTag?: string;
+  digest?: string;
+}
+
+export type ValuesLayerKind =
+  | 'chart'
+  | 'base'
+  | 'service'
+  | 'environment'
+  | 'service.environment'
+  | 'desired'
+  | 'flag';
+
+export interface ValuesLayer {
+  kind: ValuesLayerKind;
+  /** File path relative to the platform dir, or the flag text, e.g. "--set image.tag=abc". */
+  source: string;
+  values: Record<string, unknown>;
+  locate?(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+}
+
+export interface ValueOrigin {
+  layer: ValuesLayer;
+  line?: number;
+  column?: number;
+}
+
+export interface MergedValues {
+  values: Record<string, unknown>;
+  layers: ValuesLayer[];
+  /** Which layer set the value at this path last (leaf or subtree). */
+  origin(path: readonly (string | number)[]): ValueOrigin | undefined;
+  /** Every leaf (scalars, empty maps/lists, whole lists as leaves) with its origin, sorted by path. */
+  leaves(): Array<{ path: string; value: unknown; origin: ValueOrigin | undefined }>;
+}
+
+/** Source of the chart layer as shown to users. */
+export const CHART_VALUES_SOURCE = 'chart/values.yaml';
+/** Source of the layer holding serviceName and environment. */
+export const SLIPWAY_SOURCE = '(set by slipway)';
+
+const CHART_VALUES_URL = new URL('../../chart/values.yaml', import.meta.url);
+let chartFile: Promise<YamlFile> | undefined;
+
+/** The shared chart's defaults, read once per process. */
+export function readChartValues(): Promise<YamlFile> {
+  chartFile ??= readYamlFile(fileURLToPath(CHART_VALUES_URL), CHART_VALUES_SOURCE);
+  return chartFile;
+}
+
+const FLAG_ORDER: ReadonlyArray<[keyof ValueOverrides, StrvalsMode, string]> = [
+  ['setJson', 'json', '--set-json'],
+  ['set', 'set', '--set'],
+  ['setString', 'string', '--set-string'],
+  ['setFile', 'file', '--set-file'],
+  ['setLiteral', 'literal', '--set-literal'],
+];
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Every layer for `service` in `env`, in merge order. Reads the values files (missing ones are skipped). */
+export async function collectLayers(
+  p: LoadedPlatform,
+  service: string,
+  env: string,
+  o: ValueOverrides = {},
+): Promise<ValuesLayer[]> {
+  getService(p, service);
+  getEnvironment(p, env);
+  const chart = await readChartValues();
+  const layers: ValuesLayer[] = [fileLayer('chart', CHART_VALUES_SOURCE, chart)];
+
+  const files: Array<[ValuesLayerKind, string]> = [
+    ['base', 'values.yaml'],
+    ['service', `values/${service}.yaml`],
+    ['environment', `values/${env}.yaml`],
+    ['service.environment', `values/${service}.${env}.yaml`],
+  ];
+  for (const [kind, rel] of files) {
+    const file = await readOptional(join(p.dir, rel), rel);
+    if (file) layers.push(fileLayer(kind, rel, file));
+  }
+
+  const desired = p.desired.get(env);
+  const entry = desired?.state.services[service];
+  if (desired && entry) layers.push(...desiredLayers(service, env, entry, desired.file));
+
+  layers.push(...flagLayers(o));
+  layers.push({
+    kind: 'desired',
+    source: SLIPWAY_SOURCE,
+    values: { serviceName: service, environment: env },
+  });
+  return layers;
+}
+
+export async function computeValues(
+  p: LoadedPlatform,
+  service: string,
+  env: string,
+  o?: ValueOverrides,
+): Promise<MergedValues> {
+  return mergeLayers(await collectLayers(p, service, env, o));
+}
+
+async function readOptional(path: string, shown: string): Promise<YamlFile | undefined> {
+  try {
+    return await readYamlFile(path, shown);
+  } catch (e) {
+    if (isSlipwayError(e) && e.type === 'notFound') return undefined;
+    throw e;
+  }
+}
+
+function fileLayer(kind: ValuesLayerKind, source: string, file: YamlFile): ValuesLayer {
+  if (!isPlainMap(file.value)) {
+    const at = file.locate([]);
+    throw new SlipwayError(
+      'values',
+      `the top level of a values file must be a map of keys, not ${describe(file.value)}`,
+      {
+        location: { file: file.file, ...(at ? { line: at.line, column: at.column } : {}) },
+        hint: 'Write the values as key: value lines, e.g. "replicaCount: 2".',
+      },
+    );
+  }
+  return { kind, source, values: file.value, locate: (path) => file.locate(path) };
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v === null) return 'null';
+  return `a ${typeof v}`;
+}
+
+// Desired-state fields and the chart values they set: [values path, path under services.<svc>].
+const DESIRED_FIELDS: ReadonlyArray<[keyof DesiredService, string[]]> = [
+  ['version', ['image', 'tag']],
+  ['digest', ['image', 'digest']],
+  ['replicas', ['replicaCount']],
+  ['resources', ['resources']],
+  ['env', ['env']],
+  ['secrets', ['secrets']],
+  ['hosts', ['ingress', 'hosts']],
+];
+
+function desiredLayers(
+  service: string,
+  env: string,
+  entry: DesiredService,
+  file: YamlFile | undefined,
+): ValuesLayer[] {
+  const source = `environments/${env}.yaml`;
+  const at = (path: readonly (string | number)[]) => file?.locate(['services', service, ...path]);
+  const values: Record<string, unknown> = {};
+  for (const [field, target] of DESIRED_FIELDS) {
+    const v = entry[field];
+    if (v === undefined) continue;
+    let node = values;
+    for (const seg of target.slice(0, -1)) {
+      if (!isPlainMap(node[seg])) node[seg] = {};
+      node = node[seg] as Record<string, unknown>;
+    }
+    node[target.at(-1)!] = deepCopy(v);
+  }
+  const layers: ValuesLayer[] = [];
+  if (Object.keys(values).length > 0) {
+    layers.push({
+      kind: 'desired',
+      source,
+      values,
+      locate: (path) => {
+        for (const [field, target] of DESIRED_FIELDS) {
+          if (target.every((seg, i) => path[i] === seg)) return at([field, ...path.slice(target.length)]);
+        }
+        return undefined;
+      },
+    });
+  }
+  if (entry.values && Object.keys(entry.values).length > 0) {
+    layers.push({
+      kind: 'desired',
+      source,
+      values: entry.values,
+      locate: (path) => at(['values', ...path]),
+    });
+  }
+  return layers;
+}
+
+function flagLayers(o: ValueOverrides): ValuesLayer[] {
+  const layers: ValuesLayer[] = [];
+  const readFile = (p: string) => readFileSync(resolve(p), 'utf8');
+  for (const [key, mode, flag] of FLAG_ORDER) {
+    for (const expr of (o[key] as string[] | undefined) ?? []) {
+      layers.push({
+        kind: 'flag',
+        source: `${flag} ${expr}`,
+        values: parseSet(expr, mode, undefined, readFile),
+      });
+    }
+  }
+  if (o.imageTag !== undefined) {
+    if (o.imageTag.trim() === '') throw usageError('--image-tag must not be empty');
+    layers.push({
+      kind: 'flag',
+      source: `--image-tag ${o.imageTag}`,
+      values: { image: { tag: o.imageTag } },
+    });
+  }
+  if (o.digest !== undefined) {
+    if (!DIGEST.test(o.digest)) {
+      throw usageError(`--digest "${o.digest}" is not an image digest`, {
+        hint: 'Pass sha256: followed by 64 lower-case hex digits, as `docker inspect` or the registry reports it.',
+      });
+    }
+    layers.push({ kind: 'flag', source: `--digest ${o.digest}`, values: { image: { digest: o.digest } } });
+  }
+  return layers;
+}
+
+// ---------- merging with provenance ----------
+
+interface OriginNode {
+  layer?: ValuesLayer;
+  children: Map<string, OriginNode>;
+}
+
+/**
+ * Merges the layers in order with Helm's rules (see mergeValues): the same result as folding
+ * mergeValues over them, plus, for every key, the layer that set it last. Nulls in the first layer
+ * stay (chart defaults may be null); later nulls delete. Pure; the layers are not changed.
+ */
+export function mergeLayers(layers: ValuesLayer[]): MergedValues {
+  const values: Record<string, unknown> = {};
+  const root: OriginNode = { children: new Map() };
+  layers.forEach((layer, i) => {
+    apply(values, root, layer.values, layer, i === 0);
+  });
+
+  const origin = (path: readonly (string | number)[]): ValueOrigin | undefined => {
+    if (path.length === 0) return undefined;
+    let node = root;
+    let v: unknown = values;
+    for (const seg of path) {
+      if (isPlainMap(v) && Object.hasOwn(v, String(seg))) {
+        v = v[String(seg)];
+        node = node.children.get(String(seg)) ?? node;
+      } else if (Array.isArray(v) && typeof seg === 'number' && seg >= 0 && seg < v.length) {
+        v = v[seg];
+      } else {
+        return undefined;
+      }
+    }
+    const layer = node.layer;
+    if (!layer) return undefined;
+    const at = layer.locate?.(path);
+    return at ? { layer, line: at.line, column: at.column } : { layer };
+  };
+
+  const leaves = () => {
+    const out: Array<{ segs: string[]; value: unknown }> = [];
+    const walk = (v: unknown, segs: string[]) => {
+      if (isPlainMap(v) && Object.keys(v).length > 0) {
+        for (const [k, child] of Object.entries(v)) walk(child, [...segs, k]);
+      } else {
+        out.push({ segs, value: v });
+      }
+    };
+    walk(values, []);
+    out.sort((a, b) => comparePaths(a.segs, b.segs));
+    return out.map(({ segs, value }) => ({ path: formatValuesPath(segs), value, origin: origin(segs) }));
+  };
+
+  return { values, layers, origin, leaves };
+}
+
+function apply(
+  target: Record<string, unknown>,
+  node: OriginNode,
+  overlay: Record<string, unknown>,
+  layer: ValuesLayer,
+  keepNulls: boolean,
+): void {
+  for (const [key, value] of Object.entries(overlay)) {
+    if ((value === null && !keepNulls) || value === undefined) {
+      delete target[key];
+      node.children.delete(key);
+      continue;
+    }
+    const current = Object.hasOwn(target, key) ? target[key] : undefined;
+    if (isPlainMap(value) && isPlainMap(current)) {
+      let child = node.children.get(key);
+      if (!child) {
+        child = { layer, children: new Map() };
+        node.children.set(key, child);
+      }
+      if (Object.keys(value).length > 0) child.layer = layer;
+      apply(current, child, value, layer, keepNulls);
+    } else {
+      const copy = keepNulls ? deepCopy(value) : withoutNulls(value);
+      Object.defineProperty(target, key, {
+        value: copy,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      node.children.set(key, originTree(copy, layer));
+    }
+  }
+}
+
+/** Origin nodes for a whole subtree set by one layer (lists are leaves). */
+function originTree(value: unknown, layer: ValuesLayer): OriginNode {
+  const node: OriginNode = { layer, children: new Map() };
+  if (isPlainMap(value)) {
+    for (const [k, v] of Object.entries(value)) node.children.set(k, originTree(v, layer));
+  }
+  return node;
+}
+
+function comparePaths(a: string[], b: string[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/** `image.tag`, with `.` `,` `=` `[` `\` in keys escaped by a backslash, so that --set accepts it back. */
+export function formatValuesPath(segs: readonly string[]): string {
+  return segs.map((s) => s.replace(/[\\.,=[]/g, (c) => `\\${c}`)).join('.');
+}
