@@ -1,0 +1,92 @@
+// `slipway values <service> --env <env>`: the merged values of one service in one environment, and
+// with --explain where each key came from (file:line, chart default or flag).
+import type { Command } from '@commander-js/extra-typings';
+import { loadPlatform } from '../../config/load.ts';
+import {
+  CHART_VALUES_SOURCE,
+  computeValues,
+  type MergedValues,
+  type ValueOverrides,
+} from '../../config/values.ts';
+import { stringifyYamlForKubernetes } from '../../config/yaml-source.ts';
+import { parseOutputFormat, printJson } from '../output.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function registerValues(program: Command): void {
+  program
+    .command('values')
+    .description(
+      'show the merged values of a service in an environment, each key with the file and line it came from',
+    )
+    .argument('<service>', 'service name')
+    .requiredOption('-e, --env <env>', 'environment')
+    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
+    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
+    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
+    .option('--image-tag <tag>', 'image tag (overrides everything else)')
+    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+    .option('-o, --output <format>', 'yaml or json', 'yaml')
+    .option('--explain', 'list every value with the file and line (or flag) that set it', false)
+    .action(async (service, options, command) => {
+      const format = parseOutputFormat(options.output, ['yaml', 'json']);
+      const globals = command.optsWithGlobals() as { dir?: string };
+      const platform = await loadPlatform(globals.dir ?? '.');
+      const overrides: ValueOverrides = {
+        set: options.set,
+        setString: options.setString,
+        setJson: options.setJson,
+        setFile: options.setFile,
+        setLiteral: options.setLiteral,
+        ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
+        ...(options.digest === undefined ? {} : { digest: options.digest }),
+      };
+      const merged = await computeValues(platform, service, options.env, overrides);
+      if (options.explain) {
+        if (format === 'json') printJson(explainRows(merged));
+        else process.stdout.write(explainText(merged));
+      } else if (format === 'json') {
+        printJson(merged.values);
+      } else {
+        process.stdout.write(stringifyYamlForKubernetes(merged.values));
+      }
+    });
+}
+
+export interface ExplainRow {
+  path: string;
+  value: unknown;
+  source: string | null;
+  line: number | null;
+}
+
+export function explainRows(merged: MergedValues): ExplainRow[] {
+  return merged.leaves().map(({ path, value, origin }) => ({
+    path,
+    value,
+    source: origin?.layer.source ?? null,
+    line: origin?.line ?? null,
+  }));
+}
+
+/** `path = value    # file:line`, the comments aligned in one column. */
+export function explainText(merged: MergedValues): string {
+  const rows = merged.leaves().map(({ path, value, origin }) => {
+    let where = '';
+    if (origin) {
+      const at = origin.line === undefined ? '' : `:${origin.line}`;
+      where =
+        origin.layer.kind === 'chart'
+          ? `chart default ${CHART_VALUES_SOURCE}${at}`
+          : origin.layer.kind === 'flag'
+            ? origin.layer.source
+            : `${origin.layer.source}${at}`;
+    }
+    return { left: `${path} = ${JSON.stringify(value)}`, where };
+  });
+  // Align on the longest left side up to 72 characters; longer ones (big lists) just overflow.
+  const width = Math.max(0, ...rows.map((r) => r.left.length).filter((n) => n <= 72));
+  return rows.map((r) => (r.where ? `${r.left.padEnd(width)}    # ${r.where}` : r.left)).join('\n') + '\n';
+}
