@@ -4,8 +4,9 @@
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { closest, configError, isSlipwayError, SlipwayError, SlipwayErrorList } from '../shared/errors.ts';
+import { configError, isSlipwayError, SlipwayError, SlipwayErrorList } from '../shared/errors.ts';
 import { issuesToErrors } from './load-issues.ts';
+import { suggest } from './model.ts';
 import {
   BUILTIN_STRATEGIES,
   type DesiredState,
@@ -77,7 +78,7 @@ export function checkDesiredState(platform: Platform, file: YamlFile, state: Des
   const services = Object.keys(platform.services);
   for (const name of Object.keys(state.services)) {
     if (Object.hasOwn(platform.services, name)) continue;
-    const suggestion = closest(name, services);
+    const suggestion = suggest(name, services);
     errors.push(
       configError(
         `unknown service "${name}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
@@ -118,10 +119,10 @@ export function checkValuesFileNames(
     }
     const stem = fileName.slice(0, -'.yaml'.length);
     if (valid.has(stem)) continue;
-    const suggestion = closest(stem, valid);
+    const suggestion = suggest(stem, valid);
     errors.push(
       configError(
-        `"${stem}" is neither a service, an environment nor <service>.<environment>${suggestion ? ` — did you mean ${displayDir}/${suggestion}.yaml?` : ''}`,
+        `"${stem}" is neither a service, an environment nor <service>.<environment>${suggestion ? ` — did you mean ${VALUES_DIR}/${suggestion}.yaml?` : ''}`,
         { file: shown },
         {
           hint: `Values files are values/<service>.yaml, values/<environment>.yaml or values/<service>.<environment>.yaml; services: ${services.join(', ')}; environments: ${envs.join(', ')}.`,
@@ -176,7 +177,7 @@ export async function loadPlatform(dir: string): Promise<LoadedPlatform> {
     }
     const env = fileName.slice(0, -'.yaml'.length);
     if (platform && !envNames.includes(env)) {
-      const suggestion = closest(env, envNames);
+      const suggestion = suggest(env, envNames);
       errors.push(
         configError(
           `"${env}" is not an environment of this platform${suggestion ? ` — did you mean ${ENVIRONMENTS_DIR}/${suggestion}.yaml?` : ''}`,
@@ -219,7 +220,7 @@ function checkPlatformReferences(file: YamlFile, p: Platform): SlipwayError[] {
   const err = (message: string, path: (string | number)[], hint?: string, key = false) =>
     errors.push(configError(message, locationOf(file, path, key), hint ? { hint } : undefined));
   const didYouMean = (word: string, candidates: Iterable<string>) => {
-    const s = closest(word, candidates);
+    const s = suggest(word, candidates);
     return s ? ` — did you mean "${s}"?` : '';
   };
 

@@ -3,8 +3,17 @@ import { closest, SlipwayError } from '../shared/errors.ts';
 import type { LoadedPlatform } from './load.ts';
 import { BUILTIN_STRATEGIES, type EnvironmentConfig, type ServiceConfig, type Strategy } from './schema.ts';
 
+/** closest(), or else the one candidate that starts with the word ("prod" → "production"). */
+export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  const near = closest(word, list);
+  if (near !== undefined || word.length < 2) return near;
+  const prefixed = list.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
 function notFound(kind: string, name: string, known: readonly string[]): SlipwayError {
-  const suggestion = closest(name, known);
+  const suggestion = suggest(name, known);
   return new SlipwayError(
     'notFound',
     `unknown ${kind} "${name}"${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
