@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { SlipwayError } from '../shared/errors.ts';
+import { type LoadedPlatform, loadPlatform } from './load.ts';
+import { mergeValues } from './merge.ts';
+import { collectLayers, computeValues, mergeLayers, type ValuesLayer } from './values.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
+const chartText = readFileSync(new URL('../../chart/values.yaml', import.meta.url), 'utf8');
+/** 1-based line of the first chart line starting with `prefix` (robust against chart edits). */
+const chartLine = (prefix: string) => chartText.split('\n').findIndex((l) => l.startsWith(prefix)) + 1;
+
+let platform: LoadedPlatform | undefined;
+const basic = async () => {
+  platform ??= await loadPlatform(fixture('values-basic'));
+  return platform;
+};
+
+describe('collectLayers', () => {
+  test('layers in Helm order; missing optional files are skipped', async () => {
+    const layers = await collectLayers(await basic(), 'booking', 'production', {
+      set: ['a=1'],
+      setString: ['b=2'],
+      setJson: ['c=3'],
+      setFile: [],
+      setLiteral: ['d=4'],
+      imageTag: 't',
+      digest: `sha256:${'a'.repeat(64)}`,
+    });
+    assert.deepEqual(
+      layers.map((l) => `${l.kind} ${l.source}`),
+      [
+        'chart chart/values.yaml',
+        'base values.yaml',
+        'service values/booking.yaml',
+        'environment values/production.yaml',
+        'service.environment values/booking.production.yaml',
+        'desired environments/production.yaml',
+        'desired environments/production.yaml',
+        'flag --set-json c=3',
+        'flag --set a=1',
+        'flag --set-string b=2',
+        'flag --set-literal d=4',
+        'flag --image-tag t',
+        `flag --digest sha256:${'a'.repeat(64)}`,
+        'desired (set by slipway)',
+      ],
+    );
+    const staging = await collectLayers(await basic(), 'search', 'staging');
+    assert.deepEqual(
+      staging.map((l) => l.source),
+      ['chart/values.yaml', 'values.yaml', '(set by slipway)'],
+    );
+  });
+
+  test('the desired state maps version, digest, replicas, resources, env, secrets and hosts', async () => {
+    const layers = await collectLayers(await basic(), 'booking', 'production');
+    const desired = layers.filter((l) => l.source === 'environments/production.yaml');
+    assert.deepEqual(desired[0]!.values, {
+      image: { tag: '1.4.2' },
+      replicaCount: 6,
+      resources: { limits: { memory: '1Gi' } },
+      env: { REGION: 'us-east-1' },
+      ingress: { hosts: ['booking.example.com'] },
+    });
+    assert.deepEqual(desired[1]!.values, { podAnnotations: { team: 'checkout' }, replicaCount: 7 });
+    assert.deepEqual(desired[0]!.locate!(['image', 'tag']), { line: 6, column: 14 });
+    assert.deepEqual(desired[1]!.locate!(['replicaCount'])?.line, 18);
+  });
+
+  test('a values file whose top level is not a map is a located error', async () => {
+    const p = await loadPlatform(fixture('values-bad-top'));
+    await assert.rejects(collectLayers(p, 'booking', 'staging'), (e: unknown) => {
+      assert.ok(e instanceof SlipwayError);
+      assert.equal(e.type, 'values');
+      assert.match(e.location?.file ?? '', /values\/booking\.yaml$/);
+      assert.equal(e.location?.line, 1);
+      assert.match(e.message, /must be a map/);
+      return true;
+    });
+  });
+
+  test('unknown service or environment, bad --set, bad --digest', async () => {
+    const p = await basic();
+    await assert.rejects(collectLayers(p, 'bookin', 'production'), /did you mean "booking"/);
+    await assert.rejects(collectLayers(p, 'booking', 'prod'), /unknown environment/);
+    await assert.rejects(
+      collectLayers(p, 'booking', 'production', { set: ['a.=1'] }),
+      /invalid --set "a.=1"/,
+    );
+    await assert.rejects(
+      collectLayers(p, 'booking', 'production', { digest: 'sha256:xyz' }),
+      /not an image digest/,
+    );
+  });
+});
+
+describe('computeValues', () => {
+  test('merged values follow the layer order', async () => {
+    const m = await computeValues(await basic(), 'booking', 'production', {
+      set: ['image.tag=from-set', 'env.EXTRA=1'],
+      setString: ['env.EXTRA=2'],
+      imageTag: 'from-flag',
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads deep into untyped values
+    const v = m.values as Record<string, any>;
+    assert.equal(v.serviceName, 'booking');
+    assert.equal(v.environment, 'production');
+    assert.equal(v.image.repository, 'registry.example.com/booking'); // service file over base
+    assert.equal(v.image.tag, 'from-flag'); // --image-tag over --set over desired version
+    assert.equal(v.image.pullPolicy, 'IfNotPresent'); // chart default kept
+    assert.equal(v.replicaCount, 7); // desired `values` over desired `replicas` over files
+    assert.deepEqual(v.env, { LOG_LEVEL: 'warn', REGION: 'us-east-1', FEATURE_X: 'on', EXTRA: '2' });
+    assert.deepEqual(v.tolerations, []); // list replaced by service.environment file
+    assert.deepEqual(v.config, { size: 'large' }); // null deleted greeting
+    assert.equal('minAvailable' in v.pdb, false); // null deletes a chart default
+    assert.equal(v.pdb.maxUnavailable, 1);
+    assert.deepEqual(v.resources, { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } });
+    assert.deepEqual(v.ingress.hosts, ['booking.example.com']);
+    assert.deepEqual(v.nodeSelector, { 'kubernetes.io/os': 'linux' });
+    assert.equal(v.autoscaling.podsMetric, null); // chart nulls stay
+  });
+
+  test('provenance: file and line of the layer that set each key last', async () => {
+    const m = await computeValues(await basic(), 'booking', 'production', { set: ['image.tag=abc'] });
+    const at = (path: (string | number)[]) => {
+      const o = m.origin(path);
+      return o ? `${o.layer.source}${o.line === undefined ? '' : `:${o.line}`}` : undefined;
+    };
+    assert.equal(at(['image', 'tag']), '--set image.tag=abc');
+    assert.equal(at(['image', 'repository']), 'values/booking.yaml:2');
+    assert.equal(at(['image', 'pullPolicy']), `chart/values.yaml:${chartLine('  pullPolicy:')}`);
+    assert.equal(at(['env', 'LOG_LEVEL']), 'values/production.yaml:3');
+    assert.equal(at(['env', 'REGION']), 'environments/production.yaml:12');
+    assert.equal(at(['resources', 'limits', 'memory']), 'environments/production.yaml:10');
+    assert.equal(at(['resources', 'requests', 'cpu']), `chart/values.yaml:${chartLine('    cpu: 100m')}`);
+    assert.equal(at(['replicaCount']), 'environments/production.yaml:18');
+    assert.equal(at(['ingress', 'hosts']), 'environments/production.yaml:14');
+    assert.equal(at(['ingress', 'hosts', 0]), 'environments/production.yaml:14');
+    assert.equal(at(['podAnnotations', 'team']), 'environments/production.yaml:17');
+    assert.equal(at(['tolerations']), 'values/booking.production.yaml:1');
+    assert.equal(at(['config', 'size']), 'values/booking.production.yaml:4');
+    assert.equal(at(['nodeSelector', 'kubernetes.io/os']), 'values/booking.yaml:8');
+    assert.equal(at(['serviceName']), '(set by slipway)');
+    assert.equal(at(['config', 'greeting']), undefined);
+    assert.equal(at(['no', 'such']), undefined);
+  });
+
+  test('leaves(): every leaf once, sorted, with origins; lists and empty maps are leaves', async () => {
+    const m = await computeValues(await basic(), 'booking', 'production');
+    const leaves = m.leaves();
+    const paths = leaves.map((l) => l.path);
+    assert.deepEqual(paths, [...paths].sort());
+    assert.equal(new Set(paths).size, paths.length);
+    const byPath = new Map(leaves.map((l) => [l.path, l]));
+    assert.deepEqual(byPath.get('securityContext.capabilities.drop')?.value, ['ALL']);
+    assert.deepEqual(byPath.get('labels')?.value, {});
+    assert.equal(byPath.get('nodeSelector.kubernetes\\.io/os')?.origin?.line, 8);
+    assert.ok(leaves.every((l) => l.origin !== undefined));
+  });
+});
+
+describe('mergeLayers', () => {
+  const layer = (source: string, values: Record<string, unknown>): ValuesLayer => ({
+    kind: 'flag',
+    source,
+    values,
+  });
+
+  test('gives the same values as folding mergeValues (first layer keeps its nulls)', () => {
+    const layers = [
+      layer('a', { m: { x: 1, y: null, l: [1, 2] }, s: 'x', gone: 1 }),
+      layer('b', { m: { x: { deep: 1 }, l: [3] }, s: { now: 'map' }, gone: null }),
+      layer('c', { m: { x: { deep: null, other: 2 } }, s: 'scalar again', n: { k: null, j: 1 } }),
+    ];
+    const expected = layers.slice(1).reduce((acc, l) => mergeValues(acc, l.values), layers[0]!.values);
+    assert.deepEqual(mergeLayers(layers).values, expected);
+  });
+
+  test('a subtree replaced by a later layer takes that layer as origin; later partial merges refine it', () => {
+    const m = mergeLayers([
+      layer('a', { s: 'x', keep: { k: 1 } }),
+      layer('b', { s: { p: 1, q: 2 } }),
+      layer('c', { s: { q: 3 } }),
+    ]);
+    assert.equal(m.origin(['s', 'p'])?.layer.source, 'b');
+    assert.equal(m.origin(['s', 'q'])?.layer.source, 'c');
+    assert.equal(m.origin(['s'])?.layer.source, 'c');
+    assert.equal(m.origin(['keep', 'k'])?.layer.source, 'a');
+  });
+
+  test('inputs are not changed', () => {
+    const a = { m: { x: 1 } };
+    const b = { m: { x: null, y: [1] } };
+    const m = mergeLayers([layer('a', a), layer('b', b)]);
+    (m.values.m as Record<string, unknown[]>).y!.push(2);
+    assert.deepEqual(a, { m: { x: 1 } });
+    assert.deepEqual(b, { m: { x: null, y: [1] } });
+  });
+});
