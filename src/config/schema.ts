@@ -225,7 +225,8 @@ export const environmentSchema = z.strictObject({
         .optional(),
     })
     .optional(),
-  roles: z.record(z.enum(['viewer', 'deployer', 'approver', 'admin']), z.array(z.string())).optional(),
+  // partialRecord: an environment lists only the roles it restricts (zod 4's record over an enum requires every key).
+  roles: z.partialRecord(z.enum(['viewer', 'deployer', 'approver', 'admin']), z.array(z.string())).optional(),
   freezeWindows: z
     .array(
       z.strictObject({
