@@ -3,13 +3,18 @@ import { closest, SlipwayError } from '../shared/errors.ts';
 import type { LoadedPlatform } from './load.ts';
 import { BUILTIN_STRATEGIES, type EnvironmentConfig, type ServiceConfig, type Strategy } from './schema.ts';
 
-/** closest(), or else the one candidate that starts with the word ("prod" → "production"). */
+/** closest(), or else the one candidate that is a prefix of the word or has it as prefix. */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   const list = [...candidates];
   const near = closest(word, list);
-  if (near !== undefined || word.length < 2) return near;
-  const prefixed = list.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()));
-  return prefixed.length === 1 ? prefixed[0] : undefined;
+  if (near !== undefined) return near;
+  // An abbreviation ("prod" for "production") or the long form of one ("production" for "prod").
+  const w = word.toLowerCase();
+  const related = list.filter((c) => {
+    const l = c.toLowerCase();
+    return Math.min(l.length, w.length) >= 3 && (l.startsWith(w) || w.startsWith(l));
+  });
+  return related.length === 1 ? related[0] : undefined;
 }
 
 function notFound(kind: string, name: string, known: readonly string[]): SlipwayError {
