@@ -162,6 +162,48 @@ describe('computeValues', () => {
   });
 });
 
+describe('flags apply as Helm applies them', () => {
+  test('a list index extends the list a file set; flags of one type accumulate', async () => {
+    const m = await computeValues(await basic(), 'search', 'staging', {
+      set: ['tolerations[1].key=gpu', 'extra[0]=a', 'extra[1]=b'],
+    });
+    assert.deepEqual(m.values.tolerations, [{ key: 'dedicated', value: 'shop' }, { key: 'gpu' }]);
+    assert.deepEqual(m.values.extra, ['a', 'b']);
+    assert.equal(m.origin(['tolerations', 0])?.layer.source, '--set tolerations[1].key=gpu');
+    assert.equal(m.origin(['extra'])?.layer.source, '--set extra[1]=b');
+  });
+
+  test('a key set to the value it already had keeps its file as origin', async () => {
+    const m = await computeValues(await basic(), 'search', 'staging', { set: ['replicaCount=3,env.NEW=x'] });
+    assert.equal(m.origin(['replicaCount'])?.layer.source, 'values.yaml');
+    assert.equal(m.origin(['env', 'NEW'])?.layer.source, '--set replicaCount=3,env.NEW=x');
+    assert.equal(m.origin(['env', 'LOG_LEVEL'])?.layer.source, 'values.yaml');
+  });
+
+  test('--set null deletes a chart default; nesting into a scalar from a file is an error', async () => {
+    const m = await computeValues(await basic(), 'search', 'staging', { set: ['pdb.minAvailable=null'] });
+    assert.equal(Object.hasOwn(m.values.pdb as object, 'minAvailable'), false);
+    await assert.rejects(
+      computeValues(await basic(), 'search', 'staging', { set: ['replicaCount.x=1'] }),
+      /key "replicaCount" is not a map/,
+    );
+  });
+
+  test('--set-file reads the file (relative to the working directory)', async () => {
+    const m = await computeValues(await basic(), 'search', 'staging', {
+      setFile: [`config.motd=${fixture('values-basic/motd.txt')}`],
+    });
+    assert.equal(
+      (m.values.config as Record<string, unknown>).motd,
+      'Welcome, line one\nline two, with a comma\n',
+    );
+    await assert.rejects(
+      computeValues(await basic(), 'search', 'staging', { setFile: ['config.motd=/no/such/file'] }),
+      /invalid --set-file .*cannot read file "\/no\/such\/file"/s,
+    );
+  });
+});
+
 describe('mergeLayers', () => {
   const layer = (source: string, values: Record<string, unknown>): ValuesLayer => ({
     kind: 'flag',

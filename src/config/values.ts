@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { isSlipwayError, SlipwayError, usageError } from '../shared/errors.ts';
 import type { LoadedPlatform } from './load.ts';
-import { deepCopy, isPlainMap, withoutNulls } from './merge.ts';
+import { deepCopy, isPlainMap, mergeValues, withoutNulls } from './merge.ts';
 import { getEnvironment, getService } from './model.ts';
 import type { DesiredService } from './schema.ts';
 import { parseSet, type StrvalsMode } from './strvals.ts';
@@ -110,7 +111,13 @@ export async function collectLayers(
   const entry = desired?.state.services[service];
   if (desired && entry) layers.push(...desiredLayers(service, env, entry, desired.file));
 
-  layers.push(...flagLayers(o));
+  // As Helm parses --set into the values of the -f files, the flags apply on top of the file and
+  // desired-state layers (not the chart defaults): `--set tolerations[1].key=x` extends the list a
+  // file set, and `--set l[0]=a --set l[1]=b` gives [a, b].
+  const fileValues = layers
+    .slice(1)
+    .reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
+  layers.push(...flagLayers(o, fileValues));
   layers.push({
     kind: 'desired',
     source: SLIPWAY_SOURCE,
@@ -213,16 +220,19 @@ function desiredLayers(
   return layers;
 }
 
-function flagLayers(o: ValueOverrides): ValuesLayer[] {
+/**
+ * One layer per flag. Each expression is parsed into the values so far (Helm's ParseInto); the layer
+ * holds what it changed, so that provenance names the flag only for keys the flag really set.
+ */
+function flagLayers(o: ValueOverrides, fileValues: Record<string, unknown>): ValuesLayer[] {
   const layers: ValuesLayer[] = [];
   const readFile = (p: string) => readFileSync(resolve(p), 'utf8');
+  let current = fileValues;
   for (const [key, mode, flag] of FLAG_ORDER) {
     for (const expr of (o[key] as string[] | undefined) ?? []) {
-      layers.push({
-        kind: 'flag',
-        source: `${flag} ${expr}`,
-        values: parseSet(expr, mode, undefined, readFile),
-      });
+      const next = parseSet(expr, mode, current, readFile);
+      layers.push({ kind: 'flag', source: `${flag} ${expr}`, values: changes(current, next) });
+      current = next;
     }
   }
   if (o.imageTag !== undefined) {
@@ -242,6 +252,18 @@ function flagLayers(o: ValueOverrides): ValuesLayer[] {
     layers.push({ kind: 'flag', source: `--digest ${o.digest}`, values: { image: { digest: o.digest } } });
   }
   return layers;
+}
+
+/** What `after` sets that `before` does not have (maps compared key by key, lists as a whole). */
+function changes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const old = Object.hasOwn(before, k) ? before[k] : undefined;
+    if (Object.hasOwn(before, k) && isDeepStrictEqual(old, v)) continue;
+    const value = isPlainMap(v) && isPlainMap(old) ? changes(old, v) : deepCopy(v);
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 // ---------- merging with provenance ----------
