@@ -1,7 +1,7 @@
 // Small helpers for writing checks: severity tables and per-workload / per-container iteration.
 import type { KubeObject } from '../../shared/kube-types.ts';
 import type { CheckScope, CheckSeverity, PolicyLevel, RawFinding } from '../types.ts';
-import { type ContainerView, containersOf, isMap, type Workload, workloadOf } from './index-objects.ts';
+import { type ContainerView, containersOf, isMap, type Workload } from './index-objects.ts';
 
 export function sev(
   relaxed: CheckSeverity,
@@ -14,7 +14,7 @@ export function sev(
 export function workloads(scope: CheckScope): Workload[] {
   const out: Workload[] = [];
   for (const o of scope.objects) {
-    const w = workloadOf(o);
+    const w = scope.index.workload(o);
     if (w) out.push(w);
   }
   return out;

@@ -113,6 +113,7 @@ export class ObjectIndex {
   private readonly byNamespace = new Map<string, Workload[]>();
   private readonly byKind = new Map<string, KubeObject[]>();
   private readonly byName = new Map<string, KubeObject>();
+  private readonly workloadByObject = new Map<KubeObject, Workload>();
 
   constructor(objects: Iterable<KubeObject>) {
     for (const o of objects) {
@@ -122,9 +123,15 @@ export class ObjectIndex {
       const w = workloadOf(o);
       if (!w) continue;
       this.workloads.push(w);
+      this.workloadByObject.set(o, w);
       push(this.byNamespace, ns, w);
       for (const [k, v] of Object.entries(w.podLabels)) push(this.byLabel, `${ns}\0${k}\0${v}`, w);
     }
+  }
+
+  /** The indexed workload view of an object (the same instance the cross-object lookups use). */
+  workload(o: KubeObject): Workload | undefined {
+    return this.workloadByObject.get(o) ?? workloadOf(o);
   }
 
   private npCovered: Set<Workload> | undefined;
