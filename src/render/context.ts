@@ -156,24 +156,70 @@ export function selectorLabels(ctx: ChartContext, track?: Track): Record<string,
   return s;
 }
 
-/** Standard labels for every object of a service, plus values `labels`. Sorted by key. */
+/**
+ * Per-context results computed once and reused by every module (labels, config and secret hashes):
+ * rendering a service asks for them a dozen times. Keyed by the context object and checked against
+ * the fields they derive from, so a context changed after a render is never served stale data.
+ */
+interface Memo {
+  values: Record<string, unknown>;
+  key: string;
+  labels: Map<string, Record<string, string>>;
+  annotations?: Record<string, string>;
+  extra: Map<string, unknown>;
+}
+const memos = new WeakMap<ChartContext, Memo>();
+
+function memoOf(ctx: ChartContext): Memo {
+  const key = `${ctx.platform}\0${ctx.service}\0${ctx.environment}\0${ctx.namespace}`;
+  let m = memos.get(ctx);
+  if (!m || m.values !== ctx.values || m.key !== key) {
+    m = { values: ctx.values, key, labels: new Map(), extra: new Map() };
+    memos.set(ctx, m);
+  }
+  return m;
+}
+
+/** A value derived from the context alone, computed once per context (see Memo). */
+export function memoized<T>(ctx: ChartContext, name: string, compute: () => T): T {
+  const m = memoOf(ctx);
+  if (m.extra.has(name)) return m.extra.get(name) as T;
+  const v = compute();
+  m.extra.set(name, v);
+  return v;
+}
+
+/** Standard labels for every object of a service, plus values `labels`. Sorted by key; a fresh copy. */
 export function standardLabels(ctx: ChartContext, track?: Track): Record<string, string> {
-  const v = reader(ctx);
-  const tag = labelValue(v.sub('image').str('tag'));
-  const l: Record<string, string> = {
-    ...v.strMap('labels'),
-    [LABELS.name]: ctx.service,
-    [LABELS.instance]: ctx.service,
-    [LABELS.component]: 'service',
-    [LABELS.partOf]: ctx.platform,
-    [LABELS.managedBy]: 'slipway',
-    [LABELS.service]: ctx.service,
-    [LABELS.environment]: ctx.environment,
-    [LABELS.platform]: ctx.platform,
-  };
-  if (tag) l[LABELS.version] = tag;
-  if (track) l[LABELS.track] = track;
-  return sortedRecord(l);
+  const m = memoOf(ctx);
+  const cacheKey = track ?? '';
+  let cached = m.labels.get(cacheKey);
+  if (!cached) {
+    const v = reader(ctx);
+    const tag = labelValue(v.sub('image').str('tag'));
+    const l: Record<string, string> = {
+      ...v.strMap('labels'),
+      [LABELS.name]: ctx.service,
+      [LABELS.instance]: ctx.service,
+      [LABELS.component]: 'service',
+      [LABELS.partOf]: ctx.platform,
+      [LABELS.managedBy]: 'slipway',
+      [LABELS.service]: ctx.service,
+      [LABELS.environment]: ctx.environment,
+      [LABELS.platform]: ctx.platform,
+    };
+    if (tag) l[LABELS.version] = tag;
+    if (track) l[LABELS.track] = track;
+    cached = sortedRecord(l);
+    m.labels.set(cacheKey, cached);
+  }
+  return { ...cached };
+}
+
+function commonAnnotations(ctx: ChartContext): Record<string, string> {
+  const m = memoOf(ctx);
+  m.annotations ??= reader(ctx).strMap('annotations');
+  return m.annotations;
 }
 
 /** metadata for a namespaced object of this service. Annotations only when there are any. */
@@ -183,7 +229,9 @@ export function meta(
   o: { track?: Track; labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ): Json {
   const labels = standardLabels(ctx, o.track);
-  const annotations = { ...reader(ctx).strMap('annotations'), ...o.annotations };
+  const common = commonAnnotations(ctx);
+  const extra = o.annotations;
+  const annotations = extra && Object.keys(extra).length > 0 ? { ...common, ...extra } : { ...common };
   const m: Json = {
     name,
     namespace: ctx.namespace,
@@ -202,6 +250,17 @@ export function canonicalJson(v: unknown): string {
     .filter((k) => o[k] !== undefined)
     .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(',')}}`;
+}
+
+/** Plain copy of JSON data taken from values, so editing rendered output never edits the values. */
+export function copyJson<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(copyJson) as T;
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v)) out[k] = copyJson((v as Record<string, unknown>)[k]);
+    return out as T;
+  }
+  return v;
 }
 
 /** A short content hash (10 hex digits of sha256) for generated names and checksum annotations. */

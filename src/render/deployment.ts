@@ -3,10 +3,10 @@
 // service its active colour `<service>-blue|green`.
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
-import { configData, configMapName } from './configmap.ts';
+import { configData, configHash, configMapName } from './configmap.ts';
 import {
   type ChartContext,
-  contentHash,
+  copyJson,
   reader,
   restTrack,
   selectorLabels,
@@ -18,7 +18,7 @@ import {
   type ValuesReader,
   workloadName,
 } from './context.ts';
-import { secretName, secretRefs } from './secret.ts';
+import { secretHash, secretName, secretRefs } from './secret.ts';
 
 type Json = Record<string, unknown>;
 
@@ -28,11 +28,6 @@ export interface WorkloadOptions {
   track?: Track;
   /** Defaults to the values' count (see desiredReplicas). */
   replicas?: number;
-}
-
-/** Plain copy of a user map/list taken from values, so a caller editing the output never edits values. */
-function copy<T>(v: T): T {
-  return v === undefined || v === null || typeof v !== 'object' ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
 
 /**
@@ -166,7 +161,7 @@ function envVars(ctx: ChartContext): Json[] {
         hint: 'Remove it from one of them (set it to null in a later layer).',
       });
     }
-    byName.set(name, { name, valueFrom: copy(ref) });
+    byName.set(name, { name, valueFrom: copyJson(ref) });
   }
   return [...byName.keys()].sort().map((k) => byName.get(k)!);
 }
@@ -226,10 +221,8 @@ function podAnnotations(ctx: ChartContext, ports: Array<{ name: string; containe
     if (port !== undefined) out['prometheus.io/port'] = String(port);
     out['prometheus.io/path'] = metrics.str('path', '/metrics');
   }
-  const config = configData(ctx);
-  if (Object.keys(config).length > 0) out['checksum/config'] = contentHash(config);
-  const refs = secretRefs(ctx);
-  if (refs.length > 0) out['checksum/secret'] = contentHash(refs);
+  if (Object.keys(configData(ctx)).length > 0) out['checksum/config'] = configHash(ctx);
+  if (secretRefs(ctx).length > 0) out['checksum/secret'] = secretHash(ctx);
   return sortedRecord(out);
 }
 
@@ -267,7 +260,7 @@ export function renderWorkload(ctx: ChartContext, o: WorkloadOptions): KubeObjec
     if (p) container[key] = p;
   }
   const sc = v.map('securityContext');
-  if (Object.keys(sc).length > 0) container.securityContext = copy(sc);
+  if (Object.keys(sc).length > 0) container.securityContext = copyJson(sc);
   if (scratchNames.length > 0) {
     container.volumeMounts = scratchNames.map((name) => ({ name, mountPath: String(scratch[name]) }));
   }
@@ -277,13 +270,13 @@ export function renderWorkload(ctx: ChartContext, o: WorkloadOptions): KubeObjec
   if (sa.bool('create', true) || sa.str('name')) pod.serviceAccountName = serviceAccountName(ctx);
   pod.automountServiceAccountToken = sa.bool('automountToken', false);
   const psc = v.map('podSecurityContext');
-  if (Object.keys(psc).length > 0) pod.securityContext = copy(psc);
+  if (Object.keys(psc).length > 0) pod.securityContext = copyJson(psc);
   for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) if (v.bool(k, false)) pod[k] = true;
   pod.terminationGracePeriodSeconds = v.num('terminationGracePeriodSeconds', 30);
   const nodeSelector = v.strMap('nodeSelector');
   if (Object.keys(nodeSelector).length > 0) pod.nodeSelector = nodeSelector;
   const tolerations = v.list('tolerations');
-  if (tolerations.length > 0) pod.tolerations = copy(tolerations);
+  if (tolerations.length > 0) pod.tolerations = copyJson(tolerations);
   const aff = affinity(ctx);
   if (aff) pod.affinity = aff;
   const ts = v.sub('topologySpread');

@@ -4,12 +4,28 @@
 // not the values, so it is the same at render and at deploy time.
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, contentHash, meta, reader, SECRET_SOURCE_ANNOTATION } from './context.ts';
+import {
+  type ChartContext,
+  contentHash,
+  memoized,
+  meta,
+  reader,
+  SECRET_SOURCE_ANNOTATION,
+} from './context.ts';
 
 export type SecretRef = { fromEnv: string } | { fromFile: string };
 
 /** The secret references by key, sorted; a malformed reference is a `values` error. */
 export function secretRefs(ctx: ChartContext): Array<[string, SecretRef]> {
+  return memoized(ctx, 'secretRefs', () => computeSecretRefs(ctx));
+}
+
+/** Content hash of the references: the name suffix and the pod template's checksum/secret. */
+export function secretHash(ctx: ChartContext): string {
+  return memoized(ctx, 'secretHash', () => contentHash(secretRefs(ctx)));
+}
+
+function computeSecretRefs(ctx: ChartContext): Array<[string, SecretRef]> {
   const m = reader(ctx).map('secrets');
   const out: Array<[string, SecretRef]> = [];
   for (const key of Object.keys(m).sort()) {
@@ -34,14 +50,14 @@ function describeRef(r: SecretRef): string {
 }
 
 /** `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. */
-export function secretName(ctx: ChartContext, refs = secretRefs(ctx)): string | undefined {
-  if (refs.length === 0) return undefined;
-  return `${ctx.service}-secrets-${contentHash(refs)}`;
+export function secretName(ctx: ChartContext): string | undefined {
+  if (secretRefs(ctx).length === 0) return undefined;
+  return `${ctx.service}-secrets-${secretHash(ctx)}`;
 }
 
 export function renderSecret(ctx: ChartContext): KubeObject[] {
   const refs = secretRefs(ctx);
-  const name = secretName(ctx, refs);
+  const name = secretName(ctx);
   if (!name) return [];
   const source = refs.map(([k, r]) => `${k}=${describeRef(r).replace(' ', ':')}`).join(',');
   const metadata = meta(ctx, name, { annotations: { [SECRET_SOURCE_ANNOTATION]: source } });

@@ -50,8 +50,18 @@ function quoted(s: string): string {
   );
 }
 
+// Keys and values repeat across thousands of objects (label keys, apiVersions…): decide each once.
+const scalarCache = new Map<string, string>();
+const SCALAR_CACHE_LIMIT = 20_000;
+
 function scalarString(s: string): string {
-  return plainOk(s) ? s : quoted(s);
+  let out = scalarCache.get(s);
+  if (out === undefined) {
+    out = plainOk(s) ? s : quoted(s);
+    if (scalarCache.size >= SCALAR_CACHE_LIMIT) scalarCache.clear();
+    if (s.length <= 256) scalarCache.set(s, out);
+  }
+  return out;
 }
 
 /** A literal block (`|`/`|-`) for readable multi-line text, when YAML will read it back exactly. */
