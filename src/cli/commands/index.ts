@@ -1,7 +1,8 @@
 // Every command registers itself here; the list is the order `slipway --help` shows.
 import type { Command } from '@commander-js/extra-typings';
+import { registerInit } from './init.ts';
 import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerValues];
+export const COMMANDS: RegisterCommand[] = [registerInit, registerValues];

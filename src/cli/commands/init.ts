@@ -31,7 +31,8 @@ export function registerInit(program: Command): void {
       process.stdout.write(`Created platform ${color.bold(result.name)} in ${shown}:\n`);
       for (const f of result.files) process.stdout.write(`  ${f}\n`);
       process.stdout.write(
-        `\nNext:\n  slipway -C ${shown} lint\n  slipway -C ${shown} deploy web --env development\n`,
+        `\nNext:\n  slipway -C ${shown} lint\n  slipway -C ${shown} render web --env development\n` +
+          `  slipway cluster up\n  slipway -C ${shown} deploy web --env development\n`,
       );
     });
 }
@@ -51,7 +52,7 @@ export async function initPlatform(
   const schemaDir = findSchemaDir();
   const files = scaffoldPlatform({
     name,
-    ...(schemaDir ? { schemaBase: `${relative(target, schemaDir).split(sep).join('/')}/` } : {}),
+    ...(schemaDir ? { schemaBase: schemaBaseFor(target, schemaDir) } : {}),
   });
 
   const existing = [...files.keys()].filter((f) => existsSync(join(target, f)));
@@ -75,6 +76,17 @@ export async function initPlatform(
     await writeFile(full, content);
   }
   return { dir: target, name, files: [...files.keys()] };
+}
+
+/**
+ * The modeline path to the schemas: relative when close by (a checkout or ./node_modules/slipway),
+ * absolute when a relative path would climb to the file system root (a global install).
+ */
+function schemaBaseFor(target: string, schemaDir: string): string {
+  const rel = relative(target, schemaDir).split(sep);
+  const ups = rel.filter((s) => s === '..').length;
+  const depth = target.split(sep).filter(Boolean).length;
+  return `${ups < depth ? rel.join('/') : schemaDir.split(sep).join('/')}/`;
 }
 
 /** The schema/ directory of this installation (source checkout or built package), if present. */
