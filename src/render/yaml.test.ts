@@ -99,6 +99,14 @@ const TRICKY = [
   '<from env X>',
   'sha256:ab',
   '100m',
+  '1Gi',
+  '10ms',
+  '1e3m',
+  '0x1g',
+  '12h',
+  '1.5Gi',
+  'repo@sha256:ab',
+  'a@b',
   '256Mi',
   '1.2.3',
   'v1.2.3',
@@ -142,8 +150,8 @@ describe('toYaml', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    const alphabet = 'ab01:#- \n\t"\'{}[],&*!|>%@`?=<~.+yYnN\\é';
-    for (let i = 0; i < 2000; i++) {
+    const alphabet = 'ab01:#- \n\t"\'{}[],&*!|>%@`?=<~.+yYnNmMiexXtTzZ\\é';
+    for (let i = 0; i < 5000; i++) {
       let s = '';
       const len = Math.floor(rnd() * 8);
       for (let j = 0; j < len; j++) s += alphabet[Math.floor(rnd() * alphabet.length)];

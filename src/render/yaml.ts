@@ -28,15 +28,19 @@ export function conventionalOrder(obj: KubeObject): KubeObject {
 // Plain (unquoted) only when nothing could read it as another type or as syntax. Conservative on
 // purpose: quoting a string that did not need it is harmless, the reverse changes its meaning.
 const SAFE_PLAIN =
-  /^[A-Za-z_/$^\u00a1-\u2027\u202a-\ufefe\uff00-\ufffd][^\0-\x1f\x7f:#,[\]{}"'`|>&*!%@\u0085\u2028\u2029\ufeff]*$/;
+  /^[A-Za-z_/$^\u00a1-\u2027\u202a-\ufefe\uff00-\ufffd][^\0-\x1f\x7f:#,[\]{}"'`|>&*!%\u0085\u2028\u2029\ufeff]*$/;
 const RISKY_WORD =
   /^(?:y|n|yes|no|true|false|on|off|null|~|\.inf|\.nan)$|^[+-]?\.?(?:inf|nan)$|^(?:[0-9+\-.]|<<|=$)|\s$/i;
+// Starts with a digit but holds a letter that no YAML 1.1 int (0x, 0b, 0o), float (e), .inf/.nan or
+// timestamp (T, Z) can contain, e.g. quantities like 100m and 256Mi: always a string.
+const DIGIT_WORD = /^[0-9][0-9A-Za-z.]*[g-np-suvwyG-NP-SUVWY][0-9A-Za-z.]*$/;
 
 function plainOk(s: string): boolean {
-  if (s.length === 0 || RISKY_WORD.test(s)) return false;
+  if (s.length === 0) return false;
+  if (RISKY_WORD.test(s)) return DIGIT_WORD.test(s);
   if (SAFE_PLAIN.test(s)) return true;
   // Also allow ':' and '#' inside where YAML cannot mistake them: never ": ", " #", or a trailing ':'.
-  if (!/^[A-Za-z_/$^]/.test(s) || /[\0-\x1f\x7f,[\]{}"'`|>&*!%@\u0085\u2028\u2029\ufeff]/.test(s))
+  if (!/^[A-Za-z_/$^]/.test(s) || /[\0-\x1f\x7f,[\]{}"'`|>&*!%\u0085\u2028\u2029\ufeff]/.test(s))
     return false;
   return !/: | #|:$/.test(s);
 }
