@@ -328,6 +328,16 @@ describe('parsePlatform: messages for unions and names', () => {
     expectError(errors, /expected a mapping, got a list/, { line: 1, column: 1 });
   });
 
+  it('two environments in one namespace of one cluster', () => {
+    const errors = parseErrors(
+      MINIMAL.replace('- name: dev', '- name: dev\n  - name: qa\n    namespace: shop-dev'),
+    );
+    expectError(errors, /environments "dev" and "qa" both use namespace "shop-dev" in the same cluster/, {
+      line: 9,
+      path: 'environments[1].namespace',
+    });
+  });
+
   it('reports every problem of a file at once, in file order', () => {
     const errors = parseErrors(
       MINIMAL.replace('name: shop', 'name: Shop').replace('- name: dev', '- name: dev\n    policy: lax'),

@@ -268,6 +268,21 @@ function checkPlatformReferences(file: YamlFile, p: Platform): SlipwayError[] {
   }
 
   const envNames = p.environments.map((e) => e.name);
+  // Two environments in one namespace of one cluster would overwrite each other's objects.
+  const placements = new Map<string, number>();
+  p.environments.forEach((env, i) => {
+    const namespace = env.namespace ?? `${p.name}-${env.name}`;
+    const where = `${JSON.stringify(env.cluster)} ${namespace}`;
+    const other = placements.get(where);
+    if (other === undefined) placements.set(where, i);
+    else if (p.environments[other]!.name !== env.name) {
+      err(
+        `environments "${p.environments[other]!.name}" and "${env.name}" both use namespace "${namespace}" in the same cluster`,
+        env.namespace === undefined ? ['environments', i, 'name'] : ['environments', i, 'namespace'],
+        'Give each environment its own namespace.',
+      );
+    }
+  });
   p.environments.forEach((env, i) => {
     const first = envNames.indexOf(env.name);
     if (first !== i) {
