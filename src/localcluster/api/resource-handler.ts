@@ -2,6 +2,8 @@
 // scale subresources, and pod logs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../shared/kube-types.ts';
+import { recordUpdate } from '../patch/apply.ts';
+import type { JsonObject } from '../patch/merge-keys.ts';
 import type { ResourceInfo } from '../resources/builtin.ts';
 import { toTable } from '../resources/table.ts';
 import { ApiStatusError, badRequest, notFound } from '../store/errors.ts';
@@ -222,6 +224,11 @@ async function scale(
   (updated.spec as Record<string, unknown>).replicas = replicas;
   const opts = { dryRun: isDryRun(r.query), ...(rv ? { resourceVersion: rv } : {}) };
   const written = ctx.store.update(r.info, updated, opts);
+  if (!opts.dryRun) {
+    const uid = written.metadata.uid as string;
+    const kind = r.info.custom ? undefined : r.info.kind;
+    ctx.setManagers(uid, recordUpdate(obj as unknown as JsonObject, written as unknown as JsonObject, r.manager, ctx.managersOf(uid), kind));
+  }
   sendJson(res, 200, toScale(written));
 }
 

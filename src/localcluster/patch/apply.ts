@@ -170,6 +170,13 @@ export function serverSideApply(
   const mine = fieldSet(applied, kind);
   const managers: FieldManagers = {};
   for (const [m, fields] of Object.entries(previous)) managers[m] = [...fields];
+  // kubectl migrates client-side-apply ownership to its server-side manager when it switches
+  // (csaupgrade); it needs managedFields for that, which this server does not return, so do it here.
+  const csa = managers['update:kubectl-client-side-apply'];
+  if (manager === 'kubectl' && csa) {
+    managers[me] = [...new Set([...(managers[me] ?? []), ...csa])];
+    delete managers['update:kubectl-client-side-apply'];
+  }
   const conflicts: ApplyConflict[] = [];
   if (live) {
     for (const [m, fields] of Object.entries(managers)) {
