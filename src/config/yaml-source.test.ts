@@ -91,7 +91,22 @@ describe('parseYaml', () => {
     assert.deepEqual([e.location?.line, e.location?.column], [3, 1]);
   });
 
-  it('reports several syntax errors together', () => {
+  it('reports only the first syntax error, not the parser recovery that follows it', () => {
+    const e = catchError(() => parseYaml('bad.yaml', '- a\nb: 1\n'));
+    assert.ok(!(e instanceof SlipwayErrorList));
+    assert.equal(e.location?.line, 2);
+  });
+
+  it('explains a key without a colon and a tab in the indentation', () => {
+    const missing = catchError(() => parseYaml('bad.yaml', 'a: 1\nb\nc: 2\n'));
+    assert.match(missing.message, /a key without ":" after it/);
+    assert.deepEqual([missing.location?.line, missing.location?.column], [2, 1]);
+    assert.match(missing.details.join('\n'), /2 \| b\n {2}\| \^/);
+    const tab = catchError(() => parseYaml('bad.yaml', 'a:\n\tb: 1\n'));
+    assert.match(tab.message, /tab is used for indentation/);
+  });
+
+  it('reports several duplicate keys together', () => {
     const e = catchError(() => parseYaml('dup.yaml', 'a: 1\na: 2\nb: 1\nb: 2\n'));
     assert.ok(e instanceof SlipwayErrorList);
     assert.equal(e.errors.length, 2);

@@ -83,7 +83,13 @@ export function parseYaml(file: string, text: string): YamlFile {
 
   const list = Array.isArray(docs) ? docs : [];
   const errors: SlipwayError[] = [];
-  for (const doc of list) for (const err of doc.errors) errors.push(syntaxError(file, text, err, pos));
+  // After the first syntax error the parser's recovery produces follow-on errors that only confuse:
+  // report the first one, plus every duplicate key (those are independent of each other).
+  const yamlErrors = list.flatMap((doc) => doc.errors).sort((a, b) => a.pos[0] - b.pos[0]);
+  const firstSyntax = yamlErrors.find((e) => e.code !== 'DUPLICATE_KEY');
+  for (const err of yamlErrors) {
+    if (err.code === 'DUPLICATE_KEY' || err === firstSyntax) errors.push(syntaxError(file, text, err, pos));
+  }
   if (errors.length > 0) throw errors.length === 1 ? errors[0]! : new SlipwayErrorList(errors);
 
   if (list.length > 1) {
@@ -227,10 +233,16 @@ const READABLE: Record<string, (msg: string) => string> = {
   DUPLICATE_KEY: () => 'duplicate key: the same key appears twice in one mapping',
   BAD_INDENT: (m) => `bad indentation: ${lowerFirst(m)}`,
   TAB_AS_INDENT: () => 'a tab is used for indentation; YAML allows only spaces',
-  MISSING_CHAR: (m) => `missing character: ${lowerFirst(m)}`,
+  MISSING_CHAR: (m) =>
+    /implicit map keys need to be followed by map values/i.test(m)
+      ? 'a key without ":" after it (write "key: value", or indent this line under the one above)'
+      : /closing/i.test(m)
+        ? `${lowerFirst(m)} (a quoted value is not closed; it may have started on an earlier line)`
+        : lowerFirst(m),
   MULTILINE_IMPLICIT_KEY: () => 'a key must be on one line (is a ":" missing, or is a value badly indented?)',
   UNEXPECTED_TOKEN: (m) => `unexpected text: ${lowerFirst(m)}`,
-  BLOCK_AS_IMPLICIT_KEY: () => 'a nested block cannot be used as a key (is the indentation wrong?)',
+  BLOCK_AS_IMPLICIT_KEY: () =>
+    'a key cannot start here: is the indentation wrong, or does an unquoted value contain ": "?',
   BAD_SCALAR_START: (m) => `a value cannot start this way: ${lowerFirst(m)} (quote the value)`,
 };
 
