@@ -1,8 +1,10 @@
 // Every command registers itself here; the list is the order `slipway --help` shows.
 import type { Command } from '@commander-js/extra-typings';
 import { registerInit } from './init.ts';
+import { registerLint } from './lint.ts';
+import { registerRender } from './render.ts';
 import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInit, registerValues];
+export const COMMANDS: RegisterCommand[] = [registerInit, registerValues, registerRender];

@@ -1,0 +1,81 @@
+// `slipway render [service] --env E`: the manifests of one service (or all) in an environment, as
+// deterministic multi-document YAML on stdout, or with --output-dir one file per object under
+// <dir>/<service>/<kind>-<name>.yaml. This command is the only part of render that writes files.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from '@commander-js/extra-typings';
+import type { LoadedPlatform } from '../../config/load.ts';
+import { loadPlatform } from '../../config/load.ts';
+import type { ValueOverrides } from '../../config/values.ts';
+import { toYaml } from '../../render/index.ts';
+import { type RenderedService, renderPlatform } from '../../render/platform.ts';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * Lint hook: checks the rendered manifests before they are printed or written, unless --no-lint.
+ * Policy integration (lintRendered + assertNoLintErrors from src/policy) plugs in here; until then it
+ * accepts everything.
+ */
+export async function lintRenderedForRender(
+  _platform: LoadedPlatform,
+  _env: string,
+  _rendered: readonly RenderedService[],
+): Promise<void> {}
+
+export function registerRender(program: Command): void {
+  program
+    .command('render')
+    .description('render the Kubernetes manifests of a service (or every service) in an environment')
+    .argument('[service]', 'service name; all services when omitted')
+    .requiredOption('-e, --env <env>', 'environment')
+    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
+    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
+    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
+    .option('--image-tag <tag>', 'image tag (overrides everything else)')
+    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+    .option('-o, --output-dir <dir>', 'write <dir>/<service>/<kind>-<name>.yaml instead of printing')
+    .option('--no-lint', 'skip the policy checks of the rendered manifests')
+    .action(async (service, options, command) => {
+      const globals = command.optsWithGlobals() as { dir?: string };
+      const platform = await loadPlatform(globals.dir ?? '.');
+      const overrides: ValueOverrides = {
+        set: options.set,
+        setString: options.setString,
+        setJson: options.setJson,
+        setFile: options.setFile,
+        setLiteral: options.setLiteral,
+        ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
+        ...(options.digest === undefined ? {} : { digest: options.digest }),
+      };
+      const rendered = await renderPlatform(platform, options.env, {
+        ...(service === undefined ? {} : { services: [service] }),
+        overrides,
+      });
+      if (options.lint) await lintRenderedForRender(platform, options.env, rendered);
+      if (options.outputDir === undefined) {
+        process.stdout.write(toYaml(rendered.flatMap((r) => r.objects)));
+        return;
+      }
+      const files = await writeRendered(resolve(options.outputDir), rendered);
+      const shown = relative(process.cwd(), resolve(options.outputDir)) || '.';
+      process.stderr.write(`wrote ${files.length} file${files.length === 1 ? '' : 's'} to ${shown}\n`);
+    });
+}
+
+/** `<dir>/<service>/<kind>-<name>.yaml` for every object; returns the paths written. */
+export async function writeRendered(dir: string, rendered: readonly RenderedService[]): Promise<string[]> {
+  const written: string[] = [];
+  for (const { service, objects } of rendered) {
+    const serviceDir = join(dir, service);
+    await mkdir(serviceDir, { recursive: true });
+    for (const o of objects) {
+      const path = join(serviceDir, `${o.kind.toLowerCase()}-${o.metadata.name ?? 'unnamed'}.yaml`);
+      await writeFile(path, toYaml([o]));
+      written.push(path);
+    }
+  }
+  return written;
+}
