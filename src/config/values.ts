@@ -37,6 +37,7 @@ export type ValuesLayerKind =
   | 'desired'
   | 'flag';
 
+/** Layers share their `values` with cached files: treat them as read-only. */
 export interface ValuesLayer {
   kind: ValuesLayerKind;
   /** File path relative to the platform dir, or the flag text, e.g. "--set image.tag=abc". */
@@ -103,7 +104,7 @@ export async function collectLayers(
     ['service.environment', `values/${service}.${env}.yaml`],
   ];
   for (const [kind, rel] of files) {
-    const file = await readOptional(join(p.dir, rel), rel);
+    const file = await readOptional(p, join(p.dir, rel), rel);
     if (file) layers.push(fileLayer(kind, rel, file));
   }
 
@@ -114,9 +115,8 @@ export async function collectLayers(
   // As Helm parses --set into the values of the -f files, the flags apply on top of the file and
   // desired-state layers (not the chart defaults): `--set tolerations[1].key=x` extends the list a
   // file set, and `--set l[0]=a --set l[1]=b` gives [a, b].
-  const fileValues = layers
-    .slice(1)
-    .reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
+  const fileValues = () =>
+    layers.slice(1).reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
   layers.push(...flagLayers(o, fileValues));
   layers.push({
     kind: 'desired',
@@ -135,13 +135,25 @@ export async function computeValues(
   return mergeLayers(await collectLayers(p, service, env, o));
 }
 
-async function readOptional(path: string, shown: string): Promise<YamlFile | undefined> {
-  try {
-    return await readYamlFile(path, shown);
-  } catch (e) {
-    if (isSlipwayError(e) && e.type === 'notFound') return undefined;
-    throw e;
+// Values files are read once per loaded platform: rendering every service of an environment reads
+// values.yaml and values/<env>.yaml once, not once per service. A new loadPlatform reads them afresh.
+const fileCache = new WeakMap<LoadedPlatform, Map<string, Promise<YamlFile | undefined>>>();
+
+function readOptional(p: LoadedPlatform, path: string, shown: string): Promise<YamlFile | undefined> {
+  let cache = fileCache.get(p);
+  if (!cache) {
+    cache = new Map();
+    fileCache.set(p, cache);
   }
+  let file = cache.get(path);
+  if (!file) {
+    file = readYamlFile(path, shown).catch((e: unknown) => {
+      if (isSlipwayError(e) && e.type === 'notFound') return undefined;
+      throw e;
+    });
+    cache.set(path, file);
+  }
+  return file;
 }
 
 function fileLayer(kind: ValuesLayerKind, source: string, file: YamlFile): ValuesLayer {
@@ -224,12 +236,13 @@ function desiredLayers(
  * One layer per flag. Each expression is parsed into the values so far (Helm's ParseInto); the layer
  * holds what it changed, so that provenance names the flag only for keys the flag really set.
  */
-function flagLayers(o: ValueOverrides, fileValues: Record<string, unknown>): ValuesLayer[] {
+function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>): ValuesLayer[] {
   const layers: ValuesLayer[] = [];
   const readFile = (p: string) => readFileSync(resolve(p), 'utf8');
-  let current = fileValues;
+  let current: Record<string, unknown> | undefined;
   for (const [key, mode, flag] of FLAG_ORDER) {
     for (const expr of (o[key] as string[] | undefined) ?? []) {
+      current ??= fileValues();
       const next = parseSet(expr, mode, current, readFile);
       layers.push({ kind: 'flag', source: `${flag} ${expr}`, values: changes(current, next) });
       current = next;
@@ -268,41 +281,34 @@ function changes(before: Record<string, unknown>, after: Record<string, unknown>
 
 // ---------- merging with provenance ----------
 
-interface OriginNode {
-  layer?: ValuesLayer;
-  children: Map<string, OriginNode>;
-}
-
 /**
  * Merges the layers in order with Helm's rules (see mergeValues): the same result as folding
  * mergeValues over them, plus, for every key, the layer that set it last. Nulls in the first layer
  * stay (chart defaults may be null); later nulls delete. Pure; the layers are not changed.
+ * Origins are worked out on demand, so merging for rendering pays nothing for them.
  */
 export function mergeLayers(layers: ValuesLayer[]): MergedValues {
   const values: Record<string, unknown> = {};
-  const root: OriginNode = { children: new Map() };
   layers.forEach((layer, i) => {
-    apply(values, root, layer.values, layer, i === 0);
+    apply(values, layer.values, i === 0);
   });
 
   const origin = (path: readonly (string | number)[]): ValueOrigin | undefined => {
     if (path.length === 0) return undefined;
-    let node = root;
-    let v: unknown = values;
-    for (const seg of path) {
-      if (isPlainMap(v) && Object.hasOwn(v, String(seg))) {
-        v = v[String(seg)];
-        node = node.children.get(String(seg)) ?? node;
-      } else if (Array.isArray(v) && typeof seg === 'number' && seg >= 0 && seg < v.length) {
-        v = v[seg];
-      } else {
-        return undefined;
+    const merged = valueAt(values, path);
+    if (!merged.found) return undefined;
+    // The last layer that wrote this path: it holds the whole path, or a list on the way to it.
+    // (A layer whose map replaced a scalar holds everything below it, so the first rule covers it.)
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      const hit = writes(layer.values, path, i === 0, merged.value);
+      if (hit === 'deleted') return undefined;
+      if (hit) {
+        const at = layer.locate?.(path);
+        return at ? { layer, line: at.line, column: at.column } : { layer };
       }
     }
-    const layer = node.layer;
-    if (!layer) return undefined;
-    const at = layer.locate?.(path);
-    return at ? { layer, line: at.line, column: at.column } : { layer };
+    return undefined;
   };
 
   const leaves = () => {
@@ -322,28 +328,52 @@ export function mergeLayers(layers: ValuesLayer[]): MergedValues {
   return { values, layers, origin, leaves };
 }
 
-function apply(
-  target: Record<string, unknown>,
-  node: OriginNode,
-  overlay: Record<string, unknown>,
-  layer: ValuesLayer,
-  keepNulls: boolean,
-): void {
+function valueAt(root: unknown, path: readonly (string | number)[]): { found: boolean; value?: unknown } {
+  let v = root;
+  for (const seg of path) {
+    if (isPlainMap(v) && Object.hasOwn(v, String(seg))) v = v[String(seg)];
+    else if (Array.isArray(v) && typeof seg === 'number' && seg >= 0 && seg < v.length) v = v[seg];
+    else return { found: false };
+  }
+  return { found: true, value: v };
+}
+
+/** Whether `layer` wrote the value at `path` (true), did not touch it (false) or deleted it. */
+function writes(
+  layer: Record<string, unknown>,
+  path: readonly (string | number)[],
+  first: boolean,
+  merged: unknown,
+): boolean | 'deleted' {
+  let v: unknown = layer;
+  for (const [i, seg] of path.entries()) {
+    if (Array.isArray(v)) return true; // a list is set as a whole: everything in it comes from here
+    if (!isPlainMap(v) || !Object.hasOwn(v, String(seg))) return false;
+    v = v[String(seg)];
+    if (v === null && !first) return 'deleted';
+    if (v === undefined) return false;
+    if (i === path.length - 1) {
+      // An empty map merged into a non-empty one changes nothing.
+      return !(
+        isPlainMap(v) &&
+        Object.keys(v).length === 0 &&
+        isPlainMap(merged) &&
+        Object.keys(merged).length > 0
+      );
+    }
+  }
+  return false;
+}
+
+function apply(target: Record<string, unknown>, overlay: Record<string, unknown>, keepNulls: boolean): void {
   for (const [key, value] of Object.entries(overlay)) {
     if ((value === null && !keepNulls) || value === undefined) {
       delete target[key];
-      node.children.delete(key);
       continue;
     }
     const current = Object.hasOwn(target, key) ? target[key] : undefined;
     if (isPlainMap(value) && isPlainMap(current)) {
-      let child = node.children.get(key);
-      if (!child) {
-        child = { layer, children: new Map() };
-        node.children.set(key, child);
-      }
-      if (Object.keys(value).length > 0) child.layer = layer;
-      apply(current, child, value, layer, keepNulls);
+      apply(current, value, keepNulls);
     } else {
       const copy = keepNulls ? deepCopy(value) : withoutNulls(value);
       Object.defineProperty(target, key, {
@@ -352,18 +382,8 @@ function apply(
         writable: true,
         configurable: true,
       });
-      node.children.set(key, originTree(copy, layer));
     }
   }
-}
-
-/** Origin nodes for a whole subtree set by one layer (lists are leaves). */
-function originTree(value: unknown, layer: ValuesLayer): OriginNode {
-  const node: OriginNode = { layer, children: new Map() };
-  if (isPlainMap(value)) {
-    for (const [k, v] of Object.entries(value)) node.children.set(k, originTree(v, layer));
-  }
-  return node;
 }
 
 function comparePaths(a: string[], b: string[]): number {
