@@ -6,6 +6,7 @@ import { SlipwayError } from '../shared/errors.ts';
 import { type LoadedPlatform, loadPlatform } from './load.ts';
 import { mergeValues } from './merge.ts';
 import { collectLayers, computeValues, mergeLayers, type ValuesLayer } from './values.ts';
+import { parseYaml } from './yaml-source.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
 const chartText = readFileSync(new URL('../../chart/values.yaml', import.meta.url), 'utf8');
@@ -231,6 +232,15 @@ describe('mergeLayers', () => {
     assert.equal(m.origin(['s', 'q'])?.layer.source, 'c');
     assert.equal(m.origin(['s'])?.layer.source, 'c');
     assert.equal(m.origin(['keep', 'k'])?.layer.source, 'a');
+  });
+
+  test('null, Null, NULL and ~ in a values file all delete the key', () => {
+    const file = parseYaml('values.yaml', 'a: null\nb: Null\nc: NULL\nd: ~\ne: "null"\n');
+    const m = mergeLayers([
+      layer('chart', { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6 }),
+      layer('file', file.value as Record<string, unknown>),
+    ]);
+    assert.deepEqual(m.values, { e: 'null', f: 6 });
   });
 
   test('inputs are not changed', () => {
