@@ -299,3 +299,14 @@ test('typedValue', () => {
   assert.equal(typedValue('9007199254740993'), '9007199254740993');
   assert.equal(typedValue(''), '');
 });
+
+test('index errors point at the index', () => {
+  assert.throws(
+    () => parseSet('a=1,list[70000]=x', 'set'),
+    (e: unknown) => {
+      assert.ok(e instanceof SlipwayError);
+      assert.equal(e.data?.position, 9);
+      return true;
+    },
+  );
+});

@@ -75,6 +75,8 @@ function strvalsError(expr: string, mode: StrvalsMode, reason: string, pos: numb
 
 class Parser {
   private pos = 0;
+  /** Where the digits of the last `[n]` started: errors about the index point there. */
+  private indexAt = 0;
 
   constructor(
     private readonly s: string,
@@ -167,6 +169,7 @@ class Parser {
 
   private keyIndex(): number {
     const start = this.pos;
+    this.indexAt = start;
     const { text, last } = this.until(']');
     if (last === undefined) throw new ParseFailure('error parsing index: missing "]"', start - 1);
     if (!/^[+-]?\d+$/.test(text)) {
@@ -187,12 +190,13 @@ class Parser {
   }
 
   private listItem(list: unknown[], index: number, level: number): { list: unknown[]; outcome: Outcome } {
+    const at = this.indexAt;
     const start = this.pos;
     const { text, last } = this.until('[.=');
     if (text.length > 0) throw new ParseFailure(`unexpected data at end of array index: "${text}"`, start);
     if (last === undefined) return { list, outcome: EOF };
     if (last === '=') {
-      return { list: this.setIndex(list, index, this.value().value, start), outcome: undefined };
+      return { list: this.setIndex(list, index, this.value().value, at), outcome: undefined };
     }
     if (last === '[') {
       const next = this.keyIndex();
@@ -203,14 +207,14 @@ class Parser {
       const inner = (existing as unknown[] | null | undefined) ?? [];
       const r = this.listItem(inner, next, level);
       if (r.outcome === EOF) return { list, outcome: EOF };
-      return { list: this.setIndex(list, index, r.list, start), outcome: undefined };
+      return { list: this.setIndex(list, index, r.list, at), outcome: undefined };
     }
     // last === '.': a map inside the list; indices out of order start from an empty map
     const existing = index < list.length ? list[index] : undefined;
     const inner: Dict = isDict(existing) ? existing : {};
     const outcome = this.key(inner, level);
     if (outcome === EOF) return { list, outcome: EOF };
-    return { list: this.setIndex(list, index, inner, start), outcome: undefined };
+    return { list: this.setIndex(list, index, inner, at), outcome: undefined };
   }
 
   /**
