@@ -32,7 +32,11 @@ export interface HandlerContext {
   infos(): ResourceInfo[];
 }
 
-export function createContext(store: ObjectStore, validate: Validator | undefined, logs: LogsProvider | undefined): HandlerContext {
+export function createContext(
+  store: ObjectStore,
+  validate: Validator | undefined,
+  logs: LogsProvider | undefined,
+): HandlerContext {
   const mem = store as Partial<MemoryStore>;
   const local = new Map<string, FieldManagers>();
   const builtin = new Map(BUILTIN_RESOURCES.map((r) => [`${r.group}/${r.plural}`, r]));
@@ -40,7 +44,12 @@ export function createContext(store: ObjectStore, validate: Validator | undefine
     const known = mem.resourceInfo?.(t.group, t.plural, t.version) ?? builtin.get(`${t.group}/${t.plural}`);
     if (known) return known;
     const r = t as Partial<ResourceInfo>;
-    return { ...t, singular: r.singular ?? t.kind.toLowerCase(), subresources: r.subresources ?? [], custom: true };
+    return {
+      ...t,
+      singular: r.singular ?? t.kind.toLowerCase(),
+      subresources: r.subresources ?? [],
+      custom: true,
+    };
   };
   return {
     store,

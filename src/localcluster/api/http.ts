@@ -26,7 +26,12 @@ export function parseBody(text: string, contentType: string): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string | string[]> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': 'application/json',
@@ -45,7 +50,11 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const e =
     err instanceof ApiStatusError
       ? err
-      : new ApiStatusError(500, 'InternalError', `Internal error occurred: ${(err as Error)?.message ?? String(err)}`);
+      : new ApiStatusError(
+          500,
+          'InternalError',
+          `Internal error occurred: ${(err as Error)?.message ?? String(err)}`,
+        );
   sendJson(res, e.code, e.toStatus());
 }
 
@@ -72,7 +81,10 @@ export function parseResourcePath(
   path: string,
   isKnown: (group: string, version: string, plural: string) => boolean,
 ): ResourceRoute | undefined {
-  const segs = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

@@ -23,7 +23,11 @@ import {
 } from './writes.ts';
 
 const methodNotAllowed = (method: string) =>
-  new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);
+  new ApiStatusError(
+    405,
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${method})`,
+  );
 
 function wantsTable(req: IncomingMessage): boolean {
   return /as=Table/.test(req.headers.accept ?? '');
@@ -49,9 +53,9 @@ export async function handleResource(
   query: URLSearchParams,
   watches: WatchRegistry,
 ): Promise<void> {
-  const type = ctx.store.resourceTypes().find(
-    (t) => t.group === route.group && t.version === route.version && t.plural === route.plural,
-  );
+  const type = ctx.store
+    .resourceTypes()
+    .find((t) => t.group === route.group && t.version === route.version && t.plural === route.plural);
   if (!type) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
   const info = ctx.infoOf(type);
   const method = req.method ?? 'GET';
@@ -60,7 +64,15 @@ export async function handleResource(
   if (subresource && !info.subresources.includes(subresource as 'status')) {
     throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  const r: WriteRequest = { info, namespace, name, subresource, query, manager: managerOf(req, query), warnings: [] };
+  const r: WriteRequest = {
+    info,
+    namespace,
+    name,
+    subresource,
+    query,
+    manager: managerOf(req, query),
+    warnings: [],
+  };
   const contentType = req.headers['content-type'] ?? 'application/json';
 
   if (name === undefined) {
@@ -90,7 +102,17 @@ export async function handleResource(
       const obj = ctx.store.get(info, namespace, name);
       if (!obj) throw notFound(info.group, info.plural, name);
       if (wantsTable(req)) {
-        return sendJson(res, 200, toTable(info.group, info.kind, [obj], { resourceVersion: obj.metadata.resourceVersion ?? '' }, tableOptions(query)));
+        return sendJson(
+          res,
+          200,
+          toTable(
+            info.group,
+            info.kind,
+            [obj],
+            { resourceVersion: obj.metadata.resourceVersion ?? '' },
+            tableOptions(query),
+          ),
+        );
       }
       return sendJson(res, 200, obj);
     }
@@ -146,12 +168,20 @@ function list(
   const result = ctx.store.list(info, opts);
   const meta: { resourceVersion: string; continue?: string } = { resourceVersion: result.resourceVersion };
   if (result.continue) meta.continue = result.continue;
-  if (wantsTable(req)) return sendJson(res, 200, toTable(info.group, info.kind, result.items, meta, tableOptions(query)));
+  if (wantsTable(req)) {
+    sendJson(res, 200, toTable(info.group, info.kind, result.items, meta, tableOptions(query)));
+    return;
+  }
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
   sendJson(res, 200, { kind: `${info.kind}List`, apiVersion, metadata: meta, items: result.items });
 }
 
-function deleteCollection(ctx: HandlerContext, r: WriteRequest, namespace: string | undefined, res: ServerResponse): void {
+function deleteCollection(
+  ctx: HandlerContext,
+  r: WriteRequest,
+  namespace: string | undefined,
+  res: ServerResponse,
+): void {
   const opts: ListOptions = {};
   if (namespace) opts.namespace = namespace;
   const ls = r.query.get('labelSelector');
@@ -162,13 +192,22 @@ function deleteCollection(ctx: HandlerContext, r: WriteRequest, namespace: strin
   const deleted: KubeObject[] = [];
   for (const o of items) {
     try {
-      deleted.push(ctx.store.delete(r.info, o.metadata.namespace, o.metadata.name as string, { dryRun: isDryRun(r.query) }));
+      deleted.push(
+        ctx.store.delete(r.info, o.metadata.namespace, o.metadata.name as string, {
+          dryRun: isDryRun(r.query),
+        }),
+      );
     } catch (e) {
       if (!(e instanceof ApiStatusError && e.code === 404)) throw e;
     }
   }
   const apiVersion = r.info.group ? `${r.info.group}/${r.info.version}` : r.info.version;
-  sendJson(res, 200, { kind: `${r.info.kind}List`, apiVersion, metadata: { resourceVersion: ctx.store.currentResourceVersion() }, items: deleted });
+  sendJson(res, 200, {
+    kind: `${r.info.kind}List`,
+    apiVersion,
+    metadata: { resourceVersion: ctx.store.currentResourceVersion() },
+    items: deleted,
+  });
 }
 
 function toScale(obj: KubeObject): KubeObject {
@@ -178,7 +217,11 @@ function toScale(obj: KubeObject): KubeObject {
   const m = obj.metadata;
   const metadata: KubeObject['metadata'] = { name: m.name as string };
   if (m.namespace) metadata.namespace = m.namespace;
-  Object.assign(metadata, { uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp });
+  Object.assign(metadata, {
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    creationTimestamp: m.creationTimestamp,
+  });
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -186,7 +229,9 @@ function toScale(obj: KubeObject): KubeObject {
     spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
     status: {
       replicas: typeof status.replicas === 'number' ? status.replicas : 0,
-      selector: Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(','),
+      selector: Object.entries(matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
     },
   };
 }
@@ -208,16 +253,28 @@ async function scale(
   const body = parseBody(await readBody(req), contentType);
   let next: KubeObject;
   if (method === 'PUT') next = body as KubeObject;
-  else if (contentType.startsWith(PATCH_TYPES.apply)) throw badRequest('apply is not supported on the scale subresource');
+  else if (contentType.startsWith(PATCH_TYPES.apply))
+    throw badRequest('apply is not supported on the scale subresource');
   else next = patchedDocument({ ...r.info, kind: 'Scale', custom: false }, current, contentType, body);
   const replicas = (next?.spec as { replicas?: unknown } | undefined)?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw new ApiStatusError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
-      name,
-      group: 'autoscaling',
-      kind: 'Scale',
-      causes: [{ reason: 'FieldValueInvalid', message: 'Invalid value: must be greater than or equal to 0', field: 'spec.replicas' }],
-    });
+    throw new ApiStatusError(
+      422,
+      'Invalid',
+      `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+      {
+        name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [
+          {
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: must be greater than or equal to 0',
+            field: 'spec.replicas',
+          },
+        ],
+      },
+    );
   }
   const rv = next.metadata?.resourceVersion;
   const updated = structuredClone(obj);
@@ -227,7 +284,16 @@ async function scale(
   if (!opts.dryRun) {
     const uid = written.metadata.uid as string;
     const kind = r.info.custom ? undefined : r.info.kind;
-    ctx.setManagers(uid, recordUpdate(obj as unknown as JsonObject, written as unknown as JsonObject, r.manager, ctx.managersOf(uid), kind));
+    ctx.setManagers(
+      uid,
+      recordUpdate(
+        obj as unknown as JsonObject,
+        written as unknown as JsonObject,
+        r.manager,
+        ctx.managersOf(uid),
+        kind,
+      ),
+    );
   }
   sendJson(res, 200, toScale(written));
 }
@@ -243,11 +309,15 @@ async function serveLogs(
 ): Promise<void> {
   const pod = ctx.store.get(info, namespace, name);
   if (!pod) throw notFound(info.group, info.plural, name);
-  const names = (((pod.spec ?? {}) as { containers?: Array<{ name: string }> }).containers ?? []).map((c) => c.name);
+  const names = (((pod.spec ?? {}) as { containers?: Array<{ name: string }> }).containers ?? []).map(
+    (c) => c.name,
+  );
   let container = query.get('container') ?? undefined;
   if (!container) {
     if (names.length !== 1) {
-      throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      throw badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
+      );
     }
     container = names[0] as string;
   } else if (!names.includes(container)) {
@@ -255,7 +325,11 @@ async function serveLogs(
   }
   const follow = query.get('follow') === 'true';
   const tail = query.get('tailLines');
-  const opts = { follow, previous: query.get('previous') === 'true', ...(tail ? { tailLines: Number(tail) } : {}) };
+  const opts = {
+    follow,
+    previous: query.get('previous') === 'true',
+    ...(tail ? { tailLines: Number(tail) } : {}),
+  };
   const out = ctx.logs ? await ctx.logs(namespace, name, container, opts) : '';
   if (typeof out === 'string') {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(out) });

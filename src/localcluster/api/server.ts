@@ -53,7 +53,8 @@ export interface ApiServer {
 
 export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
   const host = o.host ?? '127.0.0.1';
-  if (!/^127\.|^::1$|^localhost$/.test(host)) throw new Error(`the local cluster only listens on loopback, not ${host}`);
+  if (!/^127\.|^::1$|^localhost$/.test(host))
+    throw new Error(`the local cluster only listens on loopback, not ${host}`);
   const ctx = createContext(o.store, o.validate, o.logs);
   const watches: WatchRegistry = { open: new Set(), bookmarkIntervalMs: o.bookmarkIntervalMs ?? 5000 };
   let fault: Fault | undefined;
@@ -68,7 +69,10 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     const path = url.pathname.replace(/\/+$/, '') || '/';
     if (fault && fault.count > 0) {
       const m = fault.match;
-      if ((!m?.method || m.method.toUpperCase() === req.method) && (!m?.pathPrefix || path.startsWith(m.pathPrefix))) {
+      if (
+        (!m?.method || m.method.toUpperCase() === req.method) &&
+        (!m?.pathPrefix || path.startsWith(m.pathPrefix))
+      ) {
         fault.count--;
         const err = statusFor(fault.status);
         if (fault.count <= 0) fault = undefined;
@@ -84,7 +88,8 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
     const route = parseResourcePath(path, (g, v, p) =>
       c.store.resourceTypes().some((t) => t.group === g && t.version === v && t.plural === p && t.namespaced),
     );
-    if (!route || !route.plural) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!route?.plural)
+      throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
     await handleResource(c, route, req, res, url.searchParams, watches);
   }
 
@@ -116,7 +121,13 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
 }
 
 /** Answers discovery, OpenAPI, version and health paths; false when the path is not one. */
-function discovery(c: HandlerContext, path: string, req: IncomingMessage, res: ServerResponse, hostPort: string): boolean {
+function discovery(
+  c: HandlerContext,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  hostPort: string,
+): boolean {
   const aggregated = (req.headers.accept ?? '').includes('as=APIGroupDiscoveryList');
   const answer = (body: unknown) => {
     sendJson(res, 200, body);
@@ -140,7 +151,9 @@ function discovery(c: HandlerContext, path: string, req: IncomingMessage, res: S
       return answer(apiVersions(hostPort));
     case '/apis':
       if (aggregated) {
-        sendJson(res, 200, aggregatedDiscovery(c.infos(), false), { 'Content-Type': AGGREGATED_CONTENT_TYPE });
+        sendJson(res, 200, aggregatedDiscovery(c.infos(), false), {
+          'Content-Type': AGGREGATED_CONTENT_TYPE,
+        });
         return true;
       }
       return answer(apiGroupList(c.infos()));

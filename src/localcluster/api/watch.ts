@@ -32,10 +32,16 @@ export function serveWatch(
   let first = true;
   const encode = (e: WatchEvent): string => {
     if (!asTable || e.type === 'BOOKMARK' || e.type === 'ERROR') return `${JSON.stringify(e)}\n`;
-    const table = toTable(info.group, info.kind, [e.object], { resourceVersion: e.object.metadata.resourceVersion ?? '' }, {
-      noHeaders: !first,
-      includeObject: query.get('includeObject') ?? 'Metadata',
-    });
+    const table = toTable(
+      info.group,
+      info.kind,
+      [e.object],
+      { resourceVersion: e.object.metadata.resourceVersion ?? '' },
+      {
+        noHeaders: !first,
+        includeObject: query.get('includeObject') ?? 'Metadata',
+      },
+    );
     first = false;
     return `${JSON.stringify({ type: e.type, object: table })}\n`;
   };
@@ -80,7 +86,11 @@ export function serveWatch(
     const tick = () => {
       write({
         type: 'BOOKMARK',
-        object: { kind: info.kind, apiVersion, metadata: { resourceVersion: store.currentResourceVersion() } },
+        object: {
+          kind: info.kind,
+          apiVersion,
+          metadata: { resourceVersion: store.currentResourceVersion() },
+        },
       });
       bookmark = setTimeout(tick, registry.bookmarkIntervalMs).unref();
     };

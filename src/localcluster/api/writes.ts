@@ -35,7 +35,9 @@ function asObject(body: unknown, what = 'object'): KubeObject {
 function checkIdentity(r: WriteRequest, o: KubeObject): void {
   const want = apiVersionOf(r.info);
   if (o.apiVersion !== undefined && o.apiVersion !== want) {
-    throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${want})`);
+    throw badRequest(
+      `the API version in the data (${o.apiVersion}) does not match the expected API version (${want})`,
+    );
   }
   if (o.kind !== undefined && o.kind !== r.info.kind) {
     throw badRequest(`the kind in the data (${o.kind}) does not match the expected kind (${r.info.kind})`);
@@ -44,12 +46,16 @@ function checkIdentity(r: WriteRequest, o: KubeObject): void {
   o.kind = r.info.kind;
   if (r.info.namespaced) {
     if (o.metadata.namespace && r.namespace && o.metadata.namespace !== r.namespace) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     if (r.namespace) o.metadata.namespace = r.namespace;
   }
   if (r.name !== undefined && o.metadata.name !== undefined && o.metadata.name !== r.name) {
-    throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${r.name})`);
+    throw badRequest(
+      `the name of the object (${o.metadata.name}) does not match the name on the URL (${r.name})`,
+    );
   }
   if (r.name !== undefined) o.metadata.name = r.name;
 }
@@ -77,12 +83,20 @@ function validate(ctx: HandlerContext, r: WriteRequest, o: KubeObject): void {
   r.warnings.push(...texts);
 }
 
-function track(ctx: HandlerContext, r: WriteRequest, before: KubeObject | undefined, after: KubeObject): void {
+function track(
+  ctx: HandlerContext,
+  r: WriteRequest,
+  before: KubeObject | undefined,
+  after: KubeObject,
+): void {
   const uid = after.metadata.uid;
   if (!uid || isDryRun(r.query)) return;
   const kind = r.info.custom ? undefined : r.info.kind;
   const prev = before ? ctx.managersOf(uid) : {};
-  ctx.setManagers(uid, recordUpdate(before as unknown as JsonObject, after as unknown as JsonObject, r.manager, prev, kind));
+  ctx.setManagers(
+    uid,
+    recordUpdate(before as unknown as JsonObject, after as unknown as JsonObject, r.manager, prev, kind),
+  );
 }
 
 export function createObject(ctx: HandlerContext, r: WriteRequest, body: unknown): KubeObject {
@@ -101,7 +115,10 @@ export function replaceObject(ctx: HandlerContext, r: WriteRequest, body: unknow
   const before = ctx.store.get(r.info, r.namespace, r.name as string);
   if (!before) throw notFound(r.info.group, r.info.plural, r.name as string);
   validate(ctx, r, o);
-  const opts = { dryRun: isDryRun(r.query), ...(r.subresource === 'status' ? { subresource: 'status' as const } : {}) };
+  const opts = {
+    dryRun: isDryRun(r.query),
+    ...(r.subresource === 'status' ? { subresource: 'status' as const } : {}),
+  };
   const updated = ctx.store.update(r.info, o, opts);
   track(ctx, r, before, updated);
   return updated;
@@ -114,7 +131,12 @@ export const PATCH_TYPES = {
   apply: 'application/apply-patch+yaml',
 } as const;
 
-export function patchedDocument(info: ResourceInfo, live: KubeObject, contentType: string, patch: unknown): KubeObject {
+export function patchedDocument(
+  info: ResourceInfo,
+  live: KubeObject,
+  contentType: string,
+  patch: unknown,
+): KubeObject {
   const doc = live as unknown as JsonObject;
   let out: Json;
   if (contentType.startsWith(PATCH_TYPES.json)) out = applyJsonPatch(doc, patch);
@@ -189,7 +211,14 @@ function applyObject(
     return { object: created, created: true };
   }
   const uid = live.metadata.uid as string;
-  const res = serverSideApply(live as unknown as JsonObject, applied as unknown as JsonObject, manager, ctx.managersOf(uid), kind, force);
+  const res = serverSideApply(
+    live as unknown as JsonObject,
+    applied as unknown as JsonObject,
+    manager,
+    ctx.managersOf(uid),
+    kind,
+    force,
+  );
   if (res.conflicts.length) throw applyConflict(r.info, res.conflicts);
   const next = res.object as unknown as KubeObject;
   validate(ctx, r, next);
@@ -199,7 +228,10 @@ function applyObject(
   return { object: updated, created: false };
 }
 
-function applyConflict(info: ResourceInfo, conflicts: Array<{ manager: string; field: string }>): ApiStatusError {
+function applyConflict(
+  info: ResourceInfo,
+  conflicts: Array<{ manager: string; field: string }>,
+): ApiStatusError {
   const gv = apiVersionOf(info);
   const byManager = new Map<string, string[]>();
   for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
@@ -214,11 +246,19 @@ function applyConflict(info: ResourceInfo, conflicts: Array<{ manager: string; f
       .join('\n');
   }
   return new ApiStatusError(409, 'Conflict', message, {
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${gv}`, field: c.field })),
+    causes: conflicts.map((c) => ({
+      reason: 'FieldManagerConflict',
+      message: `conflict with "${c.manager}" using ${gv}`,
+      field: c.field,
+    })),
   });
 }
 
-export function deleteObject(ctx: HandlerContext, r: WriteRequest, body: unknown): { object: KubeObject; gone: boolean } {
+export function deleteObject(
+  ctx: HandlerContext,
+  r: WriteRequest,
+  body: unknown,
+): { object: KubeObject; gone: boolean } {
   const opts: DeleteOptions = {};
   const b = isObject(body as Json) ? (body as Record<string, unknown>) : {};
   const policy = (b.propagationPolicy as string | undefined) ?? r.query.get('propagationPolicy') ?? undefined;
@@ -238,7 +278,11 @@ export function deleteObject(ctx: HandlerContext, r: WriteRequest, body: unknown
   const live = ctx.store.get(r.info, r.namespace, r.name as string);
   if (!live) throw notFound(r.info.group, r.info.plural, r.name as string);
   if (precondition.uid && precondition.uid !== live.metadata.uid) {
-    throw new ApiStatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${live.metadata.uid}`);
+    throw new ApiStatusError(
+      409,
+      'Conflict',
+      `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${live.metadata.uid}`,
+    );
   }
   if (precondition.resourceVersion && precondition.resourceVersion !== live.metadata.resourceVersion) {
     throw new ApiStatusError(
@@ -248,6 +292,8 @@ export function deleteObject(ctx: HandlerContext, r: WriteRequest, body: unknown
     );
   }
   const object = ctx.store.delete(r.info, r.namespace, r.name as string, opts);
-  const gone = dryRun ? !live.metadata.finalizers?.length : !ctx.store.get(r.info, r.namespace, r.name as string);
+  const gone = dryRun
+    ? !live.metadata.finalizers?.length
+    : !ctx.store.get(r.info, r.namespace, r.name as string);
   return { object, gone };
 }

@@ -24,7 +24,14 @@ export function fieldSet(obj: JsonObject, kind: string | undefined): Set<string>
   return out;
 }
 
-function walk(v: Json, path: string[], parents: string[], field: string, kind: string | undefined, out: Set<string>): void {
+function walk(
+  v: Json,
+  path: string[],
+  parents: string[],
+  field: string,
+  kind: string | undefined,
+  out: Set<string>,
+): void {
   if (v === null || v === undefined) return;
   if (isObject(v)) {
     const keys = Object.keys(v);
@@ -98,7 +105,13 @@ function removeAt(obj: JsonObject, path: string[]): void {
 }
 
 /** Merges an applied configuration into the live object (associative lists per key). */
-export function mergeApplied(live: Json | undefined, applied: Json, kind: string | undefined, parents: string[], field: string): Json {
+export function mergeApplied(
+  live: Json | undefined,
+  applied: Json,
+  kind: string | undefined,
+  parents: string[],
+  field: string,
+): Json {
   if (isObject(applied)) {
     const out: JsonObject = isObject(live) ? { ...live } : {};
     const here = field ? [...parents, field] : parents;
@@ -205,11 +218,14 @@ export function serverSideApply(
     }
   }
   const { metadata: appliedMeta, ...appliedRest } = applied;
-  let object = (live ? mergeApplied(live, appliedRest, kind, [], '') : structuredClone(applied)) as JsonObject;
+  let object = (
+    live ? mergeApplied(live, appliedRest, kind, [], '') : structuredClone(applied)
+  ) as JsonObject;
   if (live && isObject(appliedMeta)) {
     const meta = { ...(object.metadata as JsonObject) };
     for (const k of METADATA_OWNED) {
-      if (appliedMeta[k] !== undefined) meta[k] = mergeApplied(meta[k], appliedMeta[k] as Json, kind, ['metadata'], k);
+      if (appliedMeta[k] !== undefined)
+        meta[k] = mergeApplied(meta[k], appliedMeta[k] as Json, kind, ['metadata'], k);
     }
     object = { ...object, metadata: meta };
   }

@@ -21,7 +21,8 @@ function parentOf(doc: Json, path: string[], op: string): { parent: Json; last: 
     if (Array.isArray(cur)) cur = cur[Number(seg)] as Json;
     else if (isObject(cur)) cur = cur[seg] as Json;
     else cur = undefined as unknown as Json;
-    if (cur === undefined) throw fail(`${op} operation does not apply: doc is missing path: "/${path.join('/')}"`);
+    if (cur === undefined)
+      throw fail(`${op} operation does not apply: doc is missing path: "/${path.join('/')}"`);
   }
   return { parent: cur, last: path[path.length - 1] as string };
 }
@@ -30,7 +31,8 @@ function getAt(doc: Json, path: string[], op: string): Json {
   if (path.length === 0) return doc;
   const { parent, last } = parentOf(doc, path, op);
   const v = Array.isArray(parent) ? parent[Number(last)] : isObject(parent) ? parent[last] : undefined;
-  if (v === undefined) throw fail(`${op} operation does not apply: doc is missing path: "/${path.join('/')}"`);
+  if (v === undefined)
+    throw fail(`${op} operation does not apply: doc is missing path: "/${path.join('/')}"`);
   return v;
 }
 
@@ -57,7 +59,8 @@ function addAt(doc: Json, path: string[], value: Json, op: string): Json {
 }
 
 export function applyJsonPatch(target: Json, ops: unknown): Json {
-  if (!Array.isArray(ops)) throw new ApiStatusError(400, 'BadRequest', 'json patch must be an array of operations');
+  if (!Array.isArray(ops))
+    throw new ApiStatusError(400, 'BadRequest', 'json patch must be an array of operations');
   let doc = structuredClone(target);
   for (const raw of ops) {
     if (!isObject(raw)) throw fail('invalid JSON patch operation');

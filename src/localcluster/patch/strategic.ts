@@ -20,11 +20,17 @@ function strip(v: Json): Json {
 }
 
 export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject, kind: string): JsonObject {
-  if (!isObject(patch)) throw new ApiStatusError(400, 'BadRequest', 'strategic merge patch must be a JSON object');
+  if (!isObject(patch))
+    throw new ApiStatusError(400, 'BadRequest', 'strategic merge patch must be a JSON object');
   return mergeMap(original, patch, kind, []) ?? {};
 }
 
-function mergeMap(orig: Json | undefined, patch: JsonObject, kind: string, parents: string[]): JsonObject | undefined {
+function mergeMap(
+  orig: Json | undefined,
+  patch: JsonObject,
+  kind: string,
+  parents: string[],
+): JsonObject | undefined {
   const directive = patch.$patch;
   if (directive === 'delete') return undefined;
   if (directive === 'replace') return strip(patch) as JsonObject;
@@ -69,7 +75,13 @@ function sameKey(a: Json, b: Json, key: string): boolean {
   return isObject(a) && isObject(b) && a[key] !== undefined && deepEqual(a[key], b[key]);
 }
 
-function mergeList(orig: Json | undefined, patch: Json[], lm: ListMerge, kind: string, path: string[]): Json[] {
+function mergeList(
+  orig: Json | undefined,
+  patch: Json[],
+  lm: ListMerge,
+  kind: string,
+  path: string[],
+): Json[] {
   if (!lm) return strip(patch) as Json[];
   const base = Array.isArray(orig) ? [...orig] : [];
   if ('primitive' in lm) {
@@ -113,8 +125,8 @@ function reorder(list: Json[], order: Json[], lm: ListMerge): Json[] {
   const used = new Set<number>();
   const out: Json[] = [];
   for (const o of order) {
-    const i = list.findIndex((x, j) =>
-      !used.has(j) && (lm && 'key' in lm ? sameKey(x, o, lm.key) : deepEqual(x, o)),
+    const i = list.findIndex(
+      (x, j) => !used.has(j) && (lm && 'key' in lm ? sameKey(x, o, lm.key) : deepEqual(x, o)),
     );
     if (i >= 0) {
       used.add(i);

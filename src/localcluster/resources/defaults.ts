@@ -53,7 +53,8 @@ export function applyDefaults(group: string, kind: string, o: KubeObject, isCrea
   }
   if (group === '' && kind === 'Namespace' && isCreate) {
     o.status = { phase: 'Active' };
-    const labels = (o.metadata.labels ??= {});
+    o.metadata.labels ??= {};
+    const labels = o.metadata.labels;
     if (o.metadata.name) labels['kubernetes.io/metadata.name'] = o.metadata.name;
   }
   if (group === '' && kind === 'Pod' && isCreate) {

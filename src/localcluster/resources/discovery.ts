@@ -3,7 +3,11 @@
 import type { ResourceInfo } from './builtin.ts';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const SUB_VERBS: Record<string, string[]> = { status: ['get', 'patch', 'update'], scale: ['get', 'patch', 'update'], log: ['get'] };
+const SUB_VERBS: Record<string, string[]> = {
+  status: ['get', 'patch', 'update'],
+  scale: ['get', 'patch', 'update'],
+  log: ['get'],
+};
 
 export const VERSION_INFO = {
   major: '1',
@@ -24,9 +28,15 @@ function byGroup(types: ResourceInfo[]): Map<string, Map<string, ResourceInfo[]>
   const out = new Map<string, Map<string, ResourceInfo[]>>();
   for (const t of types) {
     let g = out.get(t.group);
-    if (!g) out.set(t.group, (g = new Map()));
+    if (!g) {
+      g = new Map();
+      out.set(t.group, g);
+    }
     let v = g.get(t.version);
-    if (!v) g.set(t.version, (v = []));
+    if (!v) {
+      v = [];
+      g.set(t.version, v);
+    }
     v.push(t);
   }
   return out;
@@ -97,7 +107,11 @@ export function apiGroup(types: ResourceInfo[], group: string): Record<string, u
   return { kind: 'APIGroup', apiVersion: 'v1', name: group, versions: vs, preferredVersion: vs[0] };
 }
 
-export function resourceList(types: ResourceInfo[], group: string, version: string): Record<string, unknown> | undefined {
+export function resourceList(
+  types: ResourceInfo[],
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const rs = byGroup(types).get(group)?.get(version);
   if (!rs) return undefined;
   const resources: unknown[] = [];
@@ -114,14 +128,23 @@ export function resourceList(types: ResourceInfo[], group: string, version: stri
     resources.push(main);
     for (const s of t.subresources) {
       const sk = subKind(t, s);
-      const sub: Record<string, unknown> = { name: `${t.plural}/${s}`, singularName: '', namespaced: t.namespaced };
+      const sub: Record<string, unknown> = {
+        name: `${t.plural}/${s}`,
+        singularName: '',
+        namespaced: t.namespaced,
+      };
       if (s === 'scale') Object.assign(sub, { group: sk.group, version: sk.version });
       sub.kind = sk.kind;
       sub.verbs = SUB_VERBS[s];
       resources.push(sub);
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: group ? `${group}/${version}` : version,
+    resources,
+  };
 }
 
 export function openapiRoot(types: ResourceInfo[]): Record<string, unknown> {
@@ -142,13 +165,19 @@ function hashOf(rs: ResourceInfo[]): string {
   return (h >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
-export function openapiGroupVersion(types: ResourceInfo[], group: string, version: string): Record<string, unknown> | undefined {
+export function openapiGroupVersion(
+  types: ResourceInfo[],
+  group: string,
+  version: string,
+): Record<string, unknown> | undefined {
   const rs = byGroup(types).get(group)?.get(version);
   if (!rs) return undefined;
   const prefix = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const paths: Record<string, unknown> = {};
   for (const t of rs) {
-    const path = t.namespaced ? `${prefix}/namespaces/{namespace}/${t.plural}/{name}` : `${prefix}/${t.plural}/{name}`;
+    const path = t.namespaced
+      ? `${prefix}/namespaces/{namespace}/${t.plural}/{name}`
+      : `${prefix}/${t.plural}/{name}`;
     paths[path] = {
       patch: {
         operationId: `patch${t.kind}`,
@@ -159,5 +188,10 @@ export function openapiGroupVersion(types: ResourceInfo[], group: string, versio
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'v1.32.0' },
+    paths,
+    components: { schemas: {} },
+  };
 }

@@ -40,7 +40,10 @@ const NAME: Column = { name: 'Name', type: 'string', format: 'name', cell: (x) =
 const AGE: Column = {
   name: 'Age',
   type: 'string',
-  cell: (x, now) => (x.metadata.creationTimestamp ? humanDuration(now - Date.parse(x.metadata.creationTimestamp)) : '<unknown>'),
+  cell: (x, now) =>
+    x.metadata.creationTimestamp
+      ? humanDuration(now - Date.parse(x.metadata.creationTimestamp))
+      : '<unknown>',
 };
 
 function containers(x: KubeObject): Obj[] {
@@ -106,12 +109,32 @@ const COLUMNS: Record<string, Column[]> = {
   ],
   'apps/Deployment': [
     NAME,
-    { name: 'Ready', type: 'string', cell: (d) => `${num(o(d.status).readyReplicas)}/${num(o(d.spec).replicas)}` },
+    {
+      name: 'Ready',
+      type: 'string',
+      cell: (d) => `${num(o(d.status).readyReplicas)}/${num(o(d.spec).replicas)}`,
+    },
     { name: 'Up-to-date', type: 'integer', cell: (d) => num(o(d.status).updatedReplicas) },
     { name: 'Available', type: 'integer', cell: (d) => num(o(d.status).availableReplicas) },
     AGE,
-    { name: 'Containers', type: 'string', priority: 1, cell: (d) => containers(d).map((c) => c.name).join(',') },
-    { name: 'Images', type: 'string', priority: 1, cell: (d) => containers(d).map((c) => c.image).join(',') },
+    {
+      name: 'Containers',
+      type: 'string',
+      priority: 1,
+      cell: (d) =>
+        containers(d)
+          .map((c) => c.name)
+          .join(','),
+    },
+    {
+      name: 'Images',
+      type: 'string',
+      priority: 1,
+      cell: (d) =>
+        containers(d)
+          .map((c) => c.image)
+          .join(','),
+    },
   ],
   'apps/ReplicaSet': [
     NAME,
@@ -119,8 +142,24 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Current', type: 'integer', cell: (r) => num(o(r.status).replicas) },
     { name: 'Ready', type: 'integer', cell: (r) => num(o(r.status).readyReplicas) },
     AGE,
-    { name: 'Containers', type: 'string', priority: 1, cell: (d) => containers(d).map((c) => c.name).join(',') },
-    { name: 'Images', type: 'string', priority: 1, cell: (d) => containers(d).map((c) => c.image).join(',') },
+    {
+      name: 'Containers',
+      type: 'string',
+      priority: 1,
+      cell: (d) =>
+        containers(d)
+          .map((c) => c.name)
+          .join(','),
+    },
+    {
+      name: 'Images',
+      type: 'string',
+      priority: 1,
+      cell: (d) =>
+        containers(d)
+          .map((c) => c.image)
+          .join(','),
+    },
   ],
   '/Service': [
     NAME,
@@ -133,7 +172,11 @@ const COLUMNS: Record<string, Column[]> = {
   '/Namespace': [NAME, { name: 'Status', type: 'string', cell: (n) => String(o(n.status).phase ?? '') }, AGE],
   '/ConfigMap': [
     NAME,
-    { name: 'Data', type: 'integer', cell: (c) => Object.keys(o(c.data)).length + Object.keys(o(c.binaryData)).length },
+    {
+      name: 'Data',
+      type: 'integer',
+      cell: (c) => Object.keys(o(c.data)).length + Object.keys(o(c.binaryData)).length,
+    },
     AGE,
   ],
   '/Secret': [

@@ -126,7 +126,10 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     for (const ref of obj.metadata.ownerReferences ?? []) {
       let set = dependents.get(ref.uid);
       if (add) {
-        if (!set) dependents.set(ref.uid, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          dependents.set(ref.uid, set);
+        }
         set.add(l);
       } else if (set) {
         set.delete(l);
@@ -514,7 +517,10 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         }
       }
       let set = watchers.get(key);
-      if (!set) watchers.set(key, (set = new Set()));
+      if (!set) {
+        set = new Set();
+        watchers.set(key, set);
+      }
       set.add(w);
       return () => {
         watchers.get(key)?.delete(w);

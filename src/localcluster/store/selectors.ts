@@ -72,7 +72,7 @@ function matches(req: Requirement, value: string | undefined): boolean {
 }
 
 export function labelPredicate(sel: string | undefined): Predicate | undefined {
-  if (!sel || !sel.trim()) return undefined;
+  if (sel === undefined || !sel.trim()) return undefined;
   const reqs = parseLabelSelector(sel);
   return (obj) => {
     const labels = obj.metadata.labels ?? {};
@@ -92,7 +92,7 @@ export function fieldValue(obj: KubeObject, path: string): string | undefined {
 }
 
 export function fieldPredicate(sel: string | undefined): Predicate | undefined {
-  if (!sel || !sel.trim()) return undefined;
+  if (sel === undefined || !sel.trim()) return undefined;
   const reqs: Array<{ path: string; neg: boolean; value: string }> = [];
   for (const term of splitTerms(sel)) {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
