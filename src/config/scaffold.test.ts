@@ -42,9 +42,15 @@ describe('scaffoldPlatform', () => {
     assert.ok(
       files
         .get('environments/staging.yaml')!
-        .startsWith('# yaml-language-server: $schema=../schema/desired-state.schema.json\n'),
+        .startsWith('# yaml-language-server: $schema=../../schema/desired-state.schema.json\n'),
     );
     assert.ok(!scaffoldPlatform({ name: 'shop' }).get('slipway.yaml')!.includes('yaml-language-server'));
+    const absolute = scaffoldPlatform({ name: 'shop', schemaBase: 'https://example.com/schema/' });
+    assert.ok(
+      absolute
+        .get('environments/staging.yaml')!
+        .startsWith('# yaml-language-server: $schema=https://example.com/schema/desired-state.schema.json\n'),
+    );
   });
 
   it('refuses an invalid name', () => {

@@ -33,12 +33,15 @@ export function scaffoldPlatform(options: ScaffoldOptions): Map<string, string> 
       hint: 'Use a DNS label: lower-case letters, digits and "-", at most 50 characters, e.g. --name shop.',
     });
   }
-  const modeline = (schema: string) =>
-    options.schemaBase === undefined
-      ? ''
-      : `# yaml-language-server: $schema=${options.schemaBase}${schema}\n`;
+  // Relative schema paths are relative to each YAML file, so files in subdirectories climb one more level.
+  const modeline = (schema: string, subdir = false) => {
+    if (options.schemaBase === undefined) return '';
+    const base = options.schemaBase;
+    const relativeBase = !/^[a-z][a-z0-9+.-]*:/i.test(base) && !base.startsWith('/');
+    return `# yaml-language-server: $schema=${subdir && relativeBase ? '../' : ''}${base}${schema}\n`;
+  };
   const desired = (env: string, body: string) =>
-    `${modeline('desired-state.schema.json')}# Desired state of ${env}: which version of each service runs there and with which settings.
+    `${modeline('desired-state.schema.json', true)}# Desired state of ${env}: which version of each service runs there and with which settings.
 # Promotion edits this file; reverting a commit to it is a rollback.
 apiVersion: slipway.dev/v1
 kind: DesiredState
