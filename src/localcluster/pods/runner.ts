@@ -272,10 +272,12 @@ export class PodRunner {
     if (pod.metadata.deletionTimestamp) {
       if (rt) {
         if (!rt.terminating) {
+          // The store records 0 when the client gave no grace period: use the pod's own then.
+          const requested = pod.metadata.deletionGracePeriodSeconds;
           const graceS =
-            pod.metadata.deletionGracePeriodSeconds ??
-            ((pod.spec as Obj | undefined)?.terminationGracePeriodSeconds as number | undefined) ??
-            30;
+            requested !== undefined && requested > 0
+              ? requested
+              : (((pod.spec as Obj | undefined)?.terminationGracePeriodSeconds as number | undefined) ?? 30);
           void this.terminate(k, rt, graceS * 1000).then(() => this.release(ns, name, rt!.uid));
         }
       } else {
