@@ -1,7 +1,7 @@
 // The pod runner with real processes: probes, env, crash-loop back-off, liveness restarts, graceful
 // and forced termination, logs, and that stop() leaves no process behind.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,50 @@ import type { ObjectStore } from '../../src/localcluster/store/types.ts';
 import type { KubeObject } from '../../src/shared/kube-types.ts';
 
 type Obj = Record<string, unknown>;
-const FIXTURE = join(import.meta.dirname, 'fixtures', 'pod-server.mjs');
+/** A tiny pod process whose behaviour the MODE variable chooses. */
+export const POD_SERVER = `// A tiny pod process for the local cluster's tests: behaviour chosen by MODE.
+import { createServer } from 'node:http';
+
+const mode = process.env.MODE ?? 'ok';
+if (mode === 'crash') {
+  console.log('crashing on purpose');
+  process.exit(3);
+}
+if (mode === 'ignore-term') process.on('SIGTERM', () => console.log('ignoring SIGTERM'));
+else
+  process.on('SIGTERM', () => {
+    console.log('got SIGTERM');
+    process.exit(0);
+  });
+const server = createServer((req, res) => {
+  if (req.url === '/ready' && mode === 'never-ready') {
+    res.writeHead(503);
+    res.end('not ready');
+    return;
+  }
+  if (req.url === '/live' && mode === 'bad-live') {
+    res.writeHead(500);
+    res.end('dead');
+    return;
+  }
+  res.setHeader('content-type', 'application/json');
+  res.end(
+    JSON.stringify({
+      pod: process.env.POD_NAME,
+      namespace: process.env.POD_NAMESPACE,
+      host: process.env.HOST,
+      port: process.env.PORT,
+      greeting: process.env.GREETING,
+      fromField: process.env.MY_IP,
+      version: process.env.VERSION,
+    }),
+  );
+});
+server.keepAliveTimeout = 5000;
+server.listen(Number(process.env.PORT), process.env.HOST, () =>
+  console.log(\`listening on \${process.env.HOST}:\${process.env.PORT}\`),
+);
+`;
 
 function pod(name: string, mode: string, extra: Obj = {}, container: Obj = {}): KubeObject {
   return {
@@ -63,6 +106,8 @@ describe('pod runner', () => {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-pods-'));
+    const FIXTURE = join(dir, 'pod-server.mjs');
+    writeFileSync(FIXTURE, POD_SERVER);
     store = createMemoryStore();
     kinds = resolveKinds(store);
     runner = new PodRunner({
