@@ -127,7 +127,7 @@ describe('API server: discovery', () => {
     assert.deepEqual(deploy?.shortNames, ['deploy']);
     assert.deepEqual(deploy?.categories, ['all']);
     assert.deepEqual(
-      (deploy?.subresources as Array<{ subresource: string }>).map((s) => s.subresource),
+      ((deploy?.subresources ?? []) as Array<{ subresource: string }>).map((s) => s.subresource),
       ['status', 'scale'],
     );
     const core = await call('GET', '/api', undefined, accept);
@@ -156,7 +156,7 @@ describe('API server: discovery', () => {
       version: 'v1',
       kind: 'Deployment',
     });
-    assert.equal((op?.parameters as Array<{ name: string }>)[0]?.name, 'fieldValidation');
+    assert.equal(((op?.parameters ?? []) as Array<{ name: string }>)[0]?.name, 'fieldValidation');
     assert.deepEqual(doc.json.components, { schemas: {} });
     assert.equal((await call('GET', '/openapi/v2')).status, 404);
   });
