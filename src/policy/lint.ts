@@ -2,10 +2,10 @@
 // schema validation, the tighten-only rule and the check catalogue at each environment's policy level.
 // lintRendered is the pure part (also what `slipway render` calls before writing anything).
 import { type LoadedPlatform, PLATFORM_FILE } from '../config/load.ts';
-import { getEnvironment, getService, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
+import { getEnvironment, getService, serviceNames } from '../config/model.ts';
 import type { ServiceConfig } from '../config/schema.ts';
 import { computeValues, type MergedValues, type ValueOverrides } from '../config/values.ts';
-import { renderService } from '../render/index.ts';
+import { renderPlatform } from '../render/platform.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { applyWaiver, checkWaivers, runChecks, SCHEMA_CHECK, TIGHTEN_ONLY_CHECK } from './catalogue.ts';
@@ -115,6 +115,51 @@ export function assertNoLintErrors(findings: readonly Finding[]): void {
   );
 }
 
+function waiverErrors(p: LoadedPlatform): SlipwayError[] {
+  const envs = p.environments.map((e) => e.name);
+  return serviceNames(p).flatMap((s) => checkWaivers(s, getService(p, s).waivers, envs));
+}
+
+function throwWaiverErrors(p: LoadedPlatform): void {
+  const errors = waiverErrors(p);
+  if (errors.length === 0) return;
+  throw errors.length === 1
+    ? errors[0]!
+    : new SlipwayError('config', `${errors.length} invalid waivers in slipway.yaml`, {
+        details: errors.map((e) => `${e.location?.path ?? ''}: ${e.message}`),
+      });
+}
+
+/**
+ * Checks already rendered services of one environment (what `slipway render` calls before printing or
+ * writing): values are computed again (files are cached) for the tighten-only rule and file:line sources.
+ * Use with assertNoLintErrors(report.findings) to refuse on unwaived errors.
+ */
+export async function lintRenderedServices(
+  p: LoadedPlatform,
+  env: string,
+  rendered: ReadonlyArray<{ service: string; objects: KubeObject[] }>,
+  overrides?: ValueOverrides,
+): Promise<LintReport> {
+  throwWaiverErrors(p);
+  const level = getEnvironment(p, env).policy as PolicyLevel;
+  const inputs: LintServiceInput[] = [];
+  for (const r of rendered) {
+    const values = await computeValues(p, r.service, env, overrides);
+    const waivers = getService(p, r.service).waivers;
+    inputs.push(waivers ? { ...r, values, waivers } : { ...r, values });
+  }
+  const findings = lintRendered({ environment: env, level, services: inputs });
+  const summary = summarize(findings);
+  return {
+    platformFile: PLATFORM_FILE,
+    environments: [{ name: env, level }],
+    findings,
+    summary,
+    ok: summary.errors === 0,
+  };
+}
+
 /** Renders and checks the platform: every environment (at its own policy level) unless narrowed. */
 export async function lintPlatform(
   p: LoadedPlatform,
@@ -122,42 +167,19 @@ export async function lintPlatform(
 ): Promise<LintReport> {
   const envNames =
     o.environments && o.environments.length > 0 ? o.environments : p.environments.map((e) => e.name);
-  const services = o.services && o.services.length > 0 ? o.services : serviceNames(p);
-  for (const s of services) getService(p, s);
-  const envs = envNames.map((name) => ({ name, level: getEnvironment(p, name).policy as PolicyLevel }));
-  const waiverErrors = serviceNames(p).flatMap((s) =>
-    checkWaivers(
-      s,
-      getService(p, s).waivers,
-      p.environments.map((e) => e.name),
-    ),
-  );
-  if (waiverErrors.length > 0) {
-    throw waiverErrors.length === 1
-      ? waiverErrors[0]!
-      : new SlipwayError('config', `${waiverErrors.length} invalid waivers in slipway.yaml`, {
-          details: waiverErrors.map((e) => `${e.location?.path ?? ''}: ${e.message}`),
-        });
-  }
+  for (const e of envNames) getEnvironment(p, e);
+  throwWaiverErrors(p);
+  const environments: LintReport['environments'] = [];
   const findings: Finding[] = [];
-  for (const env of envs) {
-    const namespace = namespaceFor(p, env.name);
-    const inputs: LintServiceInput[] = [];
-    for (const service of services) {
-      const values = await computeValues(p, service, env.name, o.overrides);
-      const objects = renderService({
-        platform: p.platform.name,
-        service,
-        environment: env.name,
-        namespace,
-        values: values.values,
-        strategy: strategyFor(p, service),
-      });
-      const waivers = getService(p, service).waivers;
-      inputs.push(waivers ? { service, objects, values, waivers } : { service, objects, values });
-    }
-    findings.push(...lintRendered({ environment: env.name, level: env.level, services: inputs }));
+  for (const env of envNames) {
+    const rendered = await renderPlatform(p, env, {
+      ...(o.services && o.services.length > 0 ? { services: o.services } : {}),
+      ...(o.overrides ? { overrides: o.overrides } : {}),
+    });
+    const r = await lintRenderedServices(p, env, rendered, o.overrides);
+    environments.push(...r.environments);
+    findings.push(...r.findings);
   }
   const summary = summarize(findings);
-  return { platformFile: PLATFORM_FILE, environments: envs, findings, summary, ok: summary.errors === 0 };
+  return { platformFile: PLATFORM_FILE, environments, findings, summary, ok: summary.errors === 0 };
 }

@@ -7,4 +7,4 @@ import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInit, registerValues, registerRender];
+export const COMMANDS: RegisterCommand[] = [registerInit, registerValues, registerRender, registerLint];
