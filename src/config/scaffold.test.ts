@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Command } from '@commander-js/extra-typings';
 import { initPlatform, registerInit } from '../cli/commands/init.ts';
+import { lintPlatform } from '../policy/lint.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { loadPlatform } from './load.ts';
 import { environmentIndex, namespaceFor, serviceNames, strategyFor } from './model.ts';
@@ -88,6 +89,10 @@ describe('scaffoldPlatform', () => {
       for (const env of ['development', 'staging', 'production']) {
         assert.equal(p.desired.get(env)?.state.services.web?.version, '1.0.0');
       }
+      // It renders in every environment and passes each environment's policy, strict production included.
+      const report = await lintPlatform(p);
+      assert.equal(report.summary.errors, 0, JSON.stringify(report.findings, null, 2));
+      assert.ok(report.ok);
     });
   });
 });

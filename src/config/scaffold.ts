@@ -164,6 +164,8 @@ resources:
       'production',
       `  web:
     version: "1.0.0"
+    # The strict policy requires images pinned by digest: the tag is then informational only.
+    digest: sha256:e1f42d4a36906ed5ddc4bd124a61cf172e49428ad6f3be271e4625df3dbc2128
     replicas: 3
 `,
     ),
