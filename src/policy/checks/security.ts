@@ -19,6 +19,21 @@ const DANGEROUS_CAPABILITIES = new Set([
   'SYS_TIME',
 ]);
 
+/** PASSWORD, SECRET, TOKEN, *_KEY…, but not names of where a secret lives (…_URL, …_FILE, …_ISSUER). */
+export function looksSecret(name: string): boolean {
+  const n = name.toUpperCase();
+  if (
+    /_(URL|URI|HOST|HOSTS|ENDPOINT|PATH|FILE|DIR|ISSUER|AUDIENCE|TTL|EXPIRY|HEADER|NAME|ID|ENABLED|TYPE|LENGTH)$/.test(
+      n,
+    )
+  )
+    return false;
+  return (
+    /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)/.test(n) ||
+    /(^|_)KEY$/.test(n)
+  );
+}
+
 export const SECURITY_CHECKS: CheckDefinition[] = [
   {
     id: 'SLW-SEC-001',
@@ -296,10 +311,7 @@ export const SECURITY_CHECKS: CheckDefinition[] = [
         env.forEach((e, i) => {
           if (!isMap(e) || typeof e.value !== 'string' || e.value === '') return;
           const name = String(e.name);
-          if (
-            /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)/i.test(name) ||
-            /(^|_)KEY$/i.test(name)
-          ) {
+          if (looksSecret(name)) {
             out.push({
               object: w.object,
               path: `${c.path}.env[${i}].value`,
