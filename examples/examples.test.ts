@@ -14,6 +14,7 @@ import { type LoadedPlatform, loadPlatform } from '../src/config/load.ts';
 import { strategyFor } from '../src/config/model.ts';
 import { type CanaryStrategy, desiredStateSchema, platformSchema } from '../src/config/schema.ts';
 import { computeValues, readChartValues } from '../src/config/values.ts';
+import { lintPlatform } from '../src/policy/lint.ts';
 
 const EXAMPLES_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(EXAMPLES_DIR, '..');
@@ -248,6 +249,19 @@ for (const example of EXAMPLES) {
           if (s.values) assert.deepEqual(unknownChartKeys(s.values, chart), [], `${env}/${svc} values`);
         }
       }
+    });
+
+    it('passes slipway lint: no errors anywhere, no warnings in strict environments', async () => {
+      const p = await platform(example);
+      const report = await lintPlatform(p);
+      const strict = new Set(p.environments.filter((e) => e.policy === 'strict').map((e) => e.name));
+      const problems = report.findings
+        .filter(
+          (f) =>
+            !f.waived && (f.severity === 'error' || (f.severity === 'warning' && strict.has(f.environment))),
+        )
+        .map((f) => `${f.environment} ${f.severity} ${f.checkId} ${f.checkName} ${f.object}: ${f.message}`);
+      assert.deepEqual(problems, []);
     });
 
     it('strict environments are production-ready; every environment is coherent', async () => {
