@@ -115,9 +115,17 @@ function convert(ctx: Ctx, issue: Issue, base: Path): void {
               values.filter((v) => typeof v === 'string'),
             )
           : undefined;
-      const got = value === undefined ? 'nothing' : describeValue(value);
-      const head = values.length === 1 ? `expected ${shown}` : `expected one of ${shown}`;
-      push(`${head}, got ${got}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`, path, false);
+      const head = values.length === 1 ? shown : `one of ${shown}`;
+      const key = path[path.length - 1];
+      if (value === undefined && typeof key === 'string') {
+        push(`missing required key "${key}" (${head})`, path.slice(0, -1), true);
+        return;
+      }
+      push(
+        `expected ${head}, got ${describeValue(value)}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
+        path,
+        false,
+      );
       return;
     }
     case 'invalid_format': {
@@ -150,7 +158,12 @@ function convert(ctx: Ctx, issue: Issue, base: Path): void {
       convertUnion(ctx, issue, path, value, push);
       return;
     default:
-      push(issue.message || 'invalid value', path, false);
+      // custom refinements in schema.ts word their messages as a requirement ("at least one service").
+      push(
+        /^at (least|most) /.test(issue.message) ? `needs ${issue.message}` : issue.message || 'invalid value',
+        path,
+        false,
+      );
   }
 }
 
@@ -169,9 +182,13 @@ function convertUnion(
       const parent = path[path.length - 1] === key ? path.slice(0, -1) : path;
       push(`missing required key "${key}" (one of ${shown})`, parent, true);
     } else {
-      const suggestion = typeof value === 'string' ? closest(value, options) : undefined;
+      if (typeof value !== 'string') {
+        push(`expected ${key} to be one of ${shown}, got ${describeValue(value)}`, path, false);
+        return;
+      }
+      const suggestion = closest(value, options);
       push(
-        `unknown ${key} ${typeof value === 'string' ? JSON.stringify(value) : describeValue(value)}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
+        `unknown ${key} ${JSON.stringify(value)}${suggestion ? ` — did you mean "${suggestion}"?` : ''}`,
         path,
         false,
         `${key} must be one of ${shown}.`,
