@@ -17,6 +17,14 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export function parseBody(text: string, contentType: string): unknown {
+  if (contentType.includes('protobuf')) {
+    // Only JSON (and YAML) bodies are understood; client-go retries with JSON on 415.
+    throw new ApiStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
+  }
   if (text.trim() === '') return undefined;
   try {
     if (/yaml/.test(contentType)) return parseYaml(text, { maxAliasCount: 100 });
