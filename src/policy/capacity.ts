@@ -151,7 +151,7 @@ export function canaryPeak(
     else if (scale && 'weight' in scale) now = { stable: n, canary: Math.ceil((n * scale.weight) / 100) };
     else if (router) now = { stable: n, canary: Math.ceil((n * weight) / 100) };
     else now = canaryReplicaSplit(n, weight, maxSurge);
-    if (now.stable + now.canary > peak.stable + peak.canary) peak = now;
+    if (now.stable + now.canary >= peak.stable + peak.canary) peak = now;
   }
   return peak;
 }
