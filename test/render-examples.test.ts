@@ -1,7 +1,9 @@
 // Every example platform × environment rendered through renderPlatform and snapshotted, plus the facts
 // of document 000 checked on examples/appointments in production.
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
@@ -103,5 +105,45 @@ describe('examples/appointments in production (document 000)', async () => {
     }
     for (const s of ['search', 'notification', 'practitioner'])
       assert.equal(of(s, 'VirtualService').length, 0, s);
+  });
+});
+
+describe('slipway render (the command)', () => {
+  const BIN = join(import.meta.dirname, '..', 'bin', 'slipway.js');
+  const dir = join(EXAMPLES, 'appointments');
+  // spawnSync with a timeout: the child always ends (killed at the timeout at worst) before the test does.
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, '-C', dir, 'render', ...args], { encoding: 'utf8', timeout: 30_000 });
+
+  test('prints the same YAML as renderPlatform; --set applies; unknown names exit 2 with a suggestion', async () => {
+    const r = run('search', '--env', 'production', '--set', 'replicaCount=5', '--no-lint');
+    assert.equal(r.status, 0, r.stderr);
+    const p = await loadPlatform(dir);
+    const expected = await renderPlatform(p, 'production', {
+      services: ['search'],
+      overrides: { set: ['replicaCount=5'] },
+    });
+    assert.equal(r.stdout, toYaml(expected[0]!.objects));
+    assert.match(r.stdout, /replicas: 5/);
+    const bad = run('--env', 'prod');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /did you mean "production"/);
+  });
+
+  test('--output-dir writes <dir>/<service>/<kind>-<name>.yaml', () => {
+    const out = mkdtempSync(join(tmpdir(), 'slipway-render-'));
+    try {
+      const r = run('booking', '--env', 'production', '--output-dir', out);
+      assert.equal(r.status, 0, r.stderr);
+      const files = readdirSync(join(out, 'booking')).sort();
+      assert.ok(files.includes('deployment-booking.yaml'));
+      assert.ok(files.includes('virtualservice-booking.yaml'));
+      assert.match(
+        readFileSync(join(out, 'booking', 'deployment-booking.yaml'), 'utf8'),
+        /^apiVersion: apps\/v1\nkind: Deployment\n/,
+      );
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
