@@ -41,7 +41,7 @@ describe('kube client against the local API server', () => {
     assert.equal(updated.metadata.uid, created.metadata.uid);
     assert.equal((updated.spec as { replicas: number }).replicas, 3);
     const got = await c.client.get('apps/v1', 'Deployment', 'booking');
-    assert.equal((got?.spec as { replicas: number }).replicas, 3);
+    assert.equal((got?.spec as { replicas?: number } | undefined)?.replicas, 3);
   });
 
   test('apply fills in the target namespace and dry-run does not persist', async () => {
