@@ -128,7 +128,7 @@ describe('demo service', () => {
     try {
       assert.equal(demo.start.service, 'booking');
       assert.equal(typeof demo.start.port, 'number');
-      assert.ok((demo.start.startupMs as number) < 150, `startupMs ${demo.start.startupMs}`);
+      assert.ok((demo.start.startupMs as number) < 300, `startupMs ${demo.start.startupMs}`);
 
       for (const path of ['/', '/api/info']) {
         const res = await get(demo.url + path);
@@ -229,13 +229,13 @@ describe('demo service', () => {
   });
 
   it('START_DELAY_MS gates the startup and readiness probes and the application', async () => {
-    const demo = await start({ START_DELAY_MS: '600' });
+    const demo = await start({ START_DELAY_MS: '1500' });
     try {
       assert.equal(await status(`${demo.url}/health/startup`), 503);
       assert.equal(await status(`${demo.url}/health/ready`), 503);
       assert.equal(await status(`${demo.url}/api/info`), 503);
       assert.equal(await status(`${demo.url}/health/live`), 200);
-      await sleep(700);
+      await sleep(1600);
       assert.equal(await status(`${demo.url}/health/startup`), 200);
       assert.equal(await status(`${demo.url}/health/ready`), 200);
       assert.equal(await status(`${demo.url}/api/info`), 200);
@@ -245,11 +245,11 @@ describe('demo service', () => {
   });
 
   it('READY_DELAY_MS delays readiness only', async () => {
-    const demo = await start({ READY_DELAY_MS: '500' });
+    const demo = await start({ READY_DELAY_MS: '1500' });
     try {
       assert.equal(await status(`${demo.url}/health/startup`), 200);
       assert.equal(await status(`${demo.url}/health/ready`), 503);
-      await sleep(600);
+      await sleep(1600);
       assert.equal(await status(`${demo.url}/health/ready`), 200);
     } finally {
       await stop(demo);
@@ -270,10 +270,10 @@ describe('demo service', () => {
   });
 
   it('FAIL_LIVENESS_AFTER_MS turns liveness to 503', async () => {
-    const demo = await start({ FAIL_LIVENESS_AFTER_MS: '400' });
+    const demo = await start({ FAIL_LIVENESS_AFTER_MS: '1500' });
     try {
       assert.equal(await status(`${demo.url}/health/live`), 200);
-      await sleep(500);
+      await sleep(1600);
       assert.equal(await status(`${demo.url}/health/live`), 503);
     } finally {
       await stop(demo);
@@ -288,15 +288,15 @@ describe('demo service', () => {
   });
 
   it('LATENCY_MS delays the application but not the probes', async () => {
-    const demo = await start({ LATENCY_MS: '250', LATENCY_JITTER_MS: '50' });
+    const demo = await start({ LATENCY_MS: '1000', LATENCY_JITTER_MS: '50' });
     try {
       let t = Date.now();
       assert.equal(await status(`${demo.url}/api/items`), 200);
       const took = Date.now() - t;
-      assert.ok(took >= 245, `took ${took} ms`);
+      assert.ok(took >= 995, `took ${took} ms`);
       t = Date.now();
       assert.equal(await status(`${demo.url}/health/ready`), 200);
-      assert.ok(Date.now() - t < 200);
+      assert.ok(Date.now() - t < 800, 'the probe is not delayed');
     } finally {
       await stop(demo);
     }
