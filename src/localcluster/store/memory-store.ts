@@ -363,8 +363,9 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         } else for (const o of m.values()) all.push(o);
       }
       if (pred) all = all.filter(pred);
-      const sortKey = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-      all.sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+      // Sort once by precomputed `namespace/name` keys; continue tokens carry the last key.
+      let keyed = all.map((o) => ({ k: `${o.metadata.namespace ?? ''}/${o.metadata.name}`, o }));
+      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
       if (options.continue) {
         let after: string;
         try {
@@ -372,16 +373,23 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         } catch {
           throw badRequest('continue key is not valid');
         }
-        all = all.filter((o) => sortKey(o) > after);
+        let lo = 0;
+        let hi = keyed.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((keyed[mid] as { k: string }).k <= after) lo = mid + 1;
+          else hi = mid;
+        }
+        keyed = keyed.slice(lo);
       }
       const result: ListResult = { items: [], resourceVersion: String(rv) };
-      let page = all;
-      if (options.limit && options.limit > 0 && all.length > options.limit) {
-        page = all.slice(0, options.limit);
-        const last = page[page.length - 1] as KubeObject;
-        result.continue = Buffer.from(JSON.stringify({ rv, start: sortKey(last) })).toString('base64url');
+      let page = keyed;
+      if (options.limit && options.limit > 0 && keyed.length > options.limit) {
+        page = keyed.slice(0, options.limit);
+        const last = page[page.length - 1] as { k: string };
+        result.continue = Buffer.from(JSON.stringify({ rv, start: last.k })).toString('base64url');
       }
-      result.items = page.map((o) => withVersion(t, clone(o)));
+      result.items = page.map((e) => withVersion(t, clone(e.o)));
       return result;
     },
     create(t, input, options = {}) {
