@@ -94,12 +94,12 @@ describe('loadPlatform: a valid platform', () => {
 describe('loadPlatform: bad input', () => {
   it('malformed YAML', async () => {
     const errors = await loadErrors(fixture('malformed-yaml'));
-    const e = expectError(errors, /YAML syntax error/, {
+    const e = expectError(errors, /YAML syntax error: this "\[" is never closed with "\]"/, {
       file: 'malformed-yaml/slipway.yaml',
-      line: 7,
-      column: 1,
+      line: 6,
+      column: 12,
     });
-    assert.match(e.explain(), /^.*malformed-yaml\/slipway\.yaml:7:1: YAML syntax error/);
+    assert.match(e.explain(), /^.*malformed-yaml\/slipway\.yaml:6:12: YAML syntax error/);
   });
 
   it('unknown keys, with a suggestion and the allowed keys', async () => {

@@ -106,6 +106,12 @@ describe('parseYaml', () => {
     assert.match(tab.message, /tab is used for indentation/);
   });
 
+  it('points an unclosed [ or { at its opener', () => {
+    const e = catchError(() => parseYaml('bad.yaml', 'a: [1, [2, 3]\nb: 1\n'));
+    assert.match(e.message, /this "\[" is never closed with "\]"/);
+    assert.deepEqual([e.location?.line, e.location?.column], [1, 4]);
+  });
+
   it('reports several duplicate keys together', () => {
     const e = catchError(() => parseYaml('dup.yaml', 'a: 1\na: 2\nb: 1\nb: 2\n'));
     assert.ok(e instanceof SlipwayErrorList);

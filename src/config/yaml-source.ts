@@ -252,8 +252,17 @@ function syntaxError(
   err: YAMLError,
   pos: (offset: number) => Position,
 ): SlipwayError {
-  const at = pos(err.pos[0]);
+  let at = pos(err.pos[0]);
   let message = READABLE[err.code]?.(err.message) ?? lowerFirst(err.message);
+  // yaml reports an unclosed [ or { where it gave up (often the next key); point at the opener instead.
+  const closer = /end with a ([\]}])/.exec(err.message)?.[1];
+  if (closer) {
+    const opener = unclosedOpener(text, err.pos[0], closer === ']' ? '[' : '{', closer);
+    if (opener >= 0) {
+      at = pos(opener);
+      message = `this "${closer === ']' ? '[' : '{'}" is never closed with "${closer}" (or the lines after it are not indented enough)`;
+    }
+  }
   if (err.code === 'DUPLICATE_KEY') {
     const keyText = text.slice(err.pos[0], err.pos[1]).trim();
     if (keyText) message = `duplicate key "${keyText}": the same key appears twice in one mapping`;
@@ -271,6 +280,19 @@ function syntaxError(
     { file, line: at.line, column: at.column },
     { details, hint: 'Fix the YAML at the position shown.', cause: err },
   );
+}
+
+/** Offset of the last `open` before `end` that no `close` after it matches (quotes ignored), or -1. */
+function unclosedOpener(text: string, end: number, open: string, close: string): number {
+  let depth = 0;
+  for (let i = Math.min(end, text.length) - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open) {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
 }
 
 function lowerFirst(s: string): string {
