@@ -38,7 +38,7 @@ describe('release locks (Lease)', () => {
     );
     assert.match(err.hint ?? '', /expires at \d\d:\d\d:\d\d/);
     const lease = await c.client.get('coordination.k8s.io/v1', 'Lease', 'slipway-lock-booking');
-    assert.equal((lease?.spec as { holderIdentity: string }).holderIdentity, lock.holder);
+    assert.equal((lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity, lock.holder);
     await lock.release();
     assert.equal(await readLock(c.client, 'booking'), undefined);
     const again = await acquireLock(c.client, { service: 'booking', holder: 'bob@laptop:99' });
