@@ -16,6 +16,7 @@ import {
   type Obj,
   splitKey,
 } from '../controllers/util.ts';
+import { ApiStatusError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { ContainerRuntime } from './container.ts';
 import { containerEnv } from './env.ts';
@@ -226,6 +227,40 @@ export class PodRunner {
     return text;
   }
 
+  /**
+   * Follows a container's log like `kubectl logs -f`: what is there, then new lines as they are
+   * written, across restarts, until the pod is gone or the consumer stops.
+   */
+  async *followLogs(
+    namespace: string,
+    pod: string,
+    container: string,
+    o: ReadLogOptions = {},
+  ): AsyncGenerator<string> {
+    let text = this.readLogs(namespace, pod, { ...o, container });
+    yield text;
+    let path = this.logPath(namespace, pod, container);
+    let offset = path ? (readLog(path, {}) ?? '').length : 0;
+    while (!this.stopped) {
+      await new Promise((r) => setTimeout(r, 250));
+      const stored = this.o.store.get(this.o.kinds.pod, namespace, pod);
+      if (!stored) return;
+      const now = this.logPath(namespace, pod, container);
+      if (now !== path) {
+        path = now;
+        offset = 0;
+      }
+      if (!path) continue;
+      text = readLog(path, {}) ?? '';
+      if (text.length > offset) {
+        yield text.slice(offset);
+        offset = text.length;
+      } else if (text.length < offset) {
+        offset = text.length;
+      }
+    }
+  }
+
   /** The path of the current log file (for follow mode). */
   logPath(namespace: string, pod: string, container: string): string | undefined {
     const c = this.runtimes.get(`${namespace}/${pod}`)?.containers.find((x) => x.name === container);
@@ -410,8 +445,8 @@ function c_mappingEnv(mappings: ImageMapping[] | undefined, container: Obj): Rec
   return findMapping(mappings ?? [], String(container.image ?? ''))?.env ?? {};
 }
 
-function apiError(code: number, reason: string, message: string): Error & { code: number; reason: string } {
-  return Object.assign(new Error(message), { code, reason });
+function apiError(code: number, reason: string, message: string): ApiStatusError {
+  return new ApiStatusError(code, reason, message);
 }
 
 /** The kernel's start time of a process, to tell a stale pid file entry from a reused pid. */
