@@ -114,7 +114,7 @@ export function toSarif(report: LintReport, o: { version?: string } = {}): Recor
       },
     };
     if (f.waived)
-      result.suppressions = [{ kind: 'external', status: 'accepted', justification: f.waived.reason }];
+      result.suppressions = [{ kind: 'external', state: 'accepted', justification: f.waived.reason }];
     return result;
   });
   return {
