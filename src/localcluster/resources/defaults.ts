@@ -20,8 +20,36 @@ function allocateClusterIp(): string {
   return `10.96.${(nextIp >> 8) & 255}.${nextIp & 255}`;
 }
 
+/** Pod spec defaults as the API server fills them in (those kubectl describe and diff show). */
+function defaultPodSpec(spec: Obj): void {
+  if (spec.restartPolicy === undefined) spec.restartPolicy = 'Always';
+  if (spec.dnsPolicy === undefined) spec.dnsPolicy = 'ClusterFirst';
+  if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
+  if (spec.schedulerName === undefined) spec.schedulerName = 'default-scheduler';
+  for (const list of ['containers', 'initContainers']) {
+    const cs = spec[list];
+    if (!Array.isArray(cs)) continue;
+    for (const c of cs as Obj[]) {
+      if (c.imagePullPolicy === undefined && typeof c.image === 'string') {
+        const tag = /:([^:/@]+)$/.exec(c.image)?.[1];
+        c.imagePullPolicy =
+          c.image.includes('@') || (tag !== undefined && tag !== 'latest') ? 'IfNotPresent' : 'Always';
+      }
+      if (c.terminationMessagePath === undefined) c.terminationMessagePath = '/dev/termination-log';
+      if (c.terminationMessagePolicy === undefined) c.terminationMessagePolicy = 'File';
+      if (Array.isArray(c.ports))
+        for (const p of c.ports as Obj[]) if (p.protocol === undefined) p.protocol = 'TCP';
+    }
+  }
+}
+
 export function applyDefaults(group: string, kind: string, o: KubeObject, isCreate: boolean): void {
   const spec = o.spec && typeof o.spec === 'object' ? (o.spec as Obj) : undefined;
+  if (spec && group === '' && kind === 'Pod') defaultPodSpec(spec);
+  const template = spec?.template && typeof spec.template === 'object' ? (spec.template as Obj) : undefined;
+  if (template?.spec && typeof template.spec === 'object' && ['apps', 'batch'].includes(group)) {
+    defaultPodSpec(template.spec as Obj);
+  }
   if (group === 'apps' && (kind === 'Deployment' || kind === 'ReplicaSet') && spec) {
     if (spec.replicas === undefined) spec.replicas = 1;
     if (kind === 'Deployment') {
