@@ -464,3 +464,18 @@ describe('API server: fault injection', () => {
     assert.deepEqual(await events, []);
   });
 });
+
+describe('API server: watch-list', () => {
+  it('sendInitialEvents streams the current state, then the initial-events-end bookmark', async () => {
+    const ev = await watchEvents(
+      '/api/v1/namespaces?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true',
+      5,
+    );
+    assert.deepEqual(
+      ev.slice(0, 4).map((e) => `${e.type} ${e.object.metadata.name}`),
+      ['ADDED default', 'ADDED kube-system', 'ADDED kube-public', 'ADDED kube-node-lease'],
+    );
+    assert.equal(ev[4]?.type, 'BOOKMARK');
+    assert.equal(ev[4]?.object.metadata.annotations?.['k8s.io/initial-events-end'], 'true');
+  });
+});

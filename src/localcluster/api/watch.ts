@@ -68,9 +68,25 @@ export function serveWatch(
   const fs = query.get('fieldSelector');
   if (fs) options.fieldSelector = fs;
   const rv = query.get('resourceVersion');
-  if (rv) options.resourceVersion = rv;
+  const initialEvents = query.get('sendInitialEvents') === 'true';
+  // With sendInitialEvents (the watch-list protocol) the current state comes first as ADDED events.
+  if (rv && !initialEvents) options.resourceVersion = rv;
+  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
   try {
     unsubscribe = store.watch(info, options, write);
+    if (initialEvents) {
+      write({
+        type: 'BOOKMARK',
+        object: {
+          kind: info.kind,
+          apiVersion,
+          metadata: {
+            resourceVersion: store.currentResourceVersion(),
+            annotations: { 'k8s.io/initial-events-end': 'true' },
+          },
+        },
+      });
+    }
   } catch (e) {
     const err = e instanceof ApiStatusError ? e : new ApiStatusError(500, 'InternalError', String(e));
     write({ type: 'ERROR', object: err.toStatus() as unknown as KubeObject });
@@ -82,7 +98,6 @@ export function serveWatch(
   const limitMs = timeout > 0 ? timeout * 1000 : 30 * 60_000;
   timers.push(setTimeout(finish, limitMs));
   if (query.get('allowWatchBookmarks') === 'true') {
-    const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
     const tick = () => {
       write({
         type: 'BOOKMARK',
