@@ -341,7 +341,14 @@ export function createClient(
     },
 
     async ensureNamespace(name) {
-      if (await client.get('v1', 'Namespace', name)) return;
+      try {
+        if (await client.get('v1', 'Namespace', name)) return;
+      } catch (e) {
+        // Users confined to their namespace often may not read Namespace objects: assume it exists
+        // and let the first write say otherwise.
+        if (e instanceof SlipwayError && e.type === 'forbidden') return;
+        throw e;
+      }
       try {
         await client.create({
           apiVersion: 'v1',

@@ -16,7 +16,7 @@ export interface WatchOptions {
 export interface WatchDeps {
   list(): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   stream(
-    query: Record<string, string | boolean>,
+    query: Record<string, string | number | boolean>,
     onLine: (line: string) => void,
     signal: AbortSignal,
   ): Promise<void>;
@@ -114,7 +114,14 @@ export async function startWatch(
         const started = Date.now();
         let failure: unknown;
         await deps.stream(
-          { watch: true, resourceVersion: lastVersion, allowWatchBookmarks: true },
+          // The server ends each watch after timeoutSeconds, so a silently dead connection is
+          // noticed and replaced (client-go picks 5–10 minutes the same way).
+          {
+            watch: true,
+            resourceVersion: lastVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+          },
           (line) => {
             if (failure) return;
             try {
