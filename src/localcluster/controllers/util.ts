@@ -232,9 +232,29 @@ export function templateHash(template: unknown, collisionCount = 0): string {
   return out;
 }
 
+/**
+ * Drops nulls, empty objects and empty lists, as Go's semantic equality sees them as zero values
+ * (kubectl rollout undo sends `creationTimestamp: null` and `resources: {}`).
+ */
+export function pruneEmpty(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const a = v.map(pruneEmpty).filter((x) => x !== undefined);
+    return a.length ? a : undefined;
+  }
+  if (v && typeof v === 'object') {
+    const out: Obj = {};
+    for (const [k, x] of Object.entries(v as Obj)) {
+      const p = pruneEmpty(x);
+      if (p !== undefined) out[k] = p;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return v === null ? undefined : v;
+}
+
 /** The pod template without the pod-template-hash label, for comparing a ReplicaSet with its Deployment. */
 export function templateWithoutHash(template: unknown): unknown {
-  const t = structuredClone((template ?? {}) as Obj);
+  const t = structuredClone((pruneEmpty(template) ?? {}) as Obj);
   const meta = t.metadata as Obj | undefined;
   const labels = meta?.labels as Record<string, string> | undefined;
   if (labels) {

@@ -161,6 +161,8 @@ export async function startMetricsServer(
   metrics: MeshMetrics,
   host: string,
   port: number,
+  /** Extra JSON documents by path (e.g. `/status`), computed per request. */
+  extra: Record<string, () => unknown> = {},
 ): Promise<{ url: string; port: number; server: Server; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -192,6 +194,12 @@ export async function startMetricsServer(
           destinations: metrics.query(namespace, service, since, now),
         }),
       );
+      return;
+    }
+    const more = extra[url.pathname];
+    if (more) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(more()));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });
