@@ -1,0 +1,270 @@
+// StateStore over kysely: one set of queries for SQLite (better-sqlite3) and PostgreSQL (pg).
+import { type Kysely, Migrator, type Selectable } from 'kysely';
+import { SlipwayError } from '../shared/errors.ts';
+import { migrationProvider, type StoreTables } from './migrations.ts';
+import type {
+  ApprovalDecision,
+  ApprovalRecord,
+  AuditAction,
+  AuditEntry,
+  AuditFilter,
+  AuditRecord,
+  DeploymentSeen,
+  DeploymentStatus,
+  NewPromotion,
+  PromotionRecord,
+  PromotionStatus,
+  StateStore,
+} from './types.ts';
+
+type Db = Kysely<StoreTables>;
+type PromotionRow = Selectable<StoreTables['promotions']>;
+
+/** Runs the migrations; a failure is reported with the migration's name. */
+export async function migrateStore(db: Db, dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new SlipwayError(
+      'failed',
+      `could not migrate the state store${failed ? ` (${failed.migrationName})` : ''}`,
+      {
+        cause: error,
+        hint: `The database said: ${error instanceof Error ? error.message : String(error)}`,
+      },
+    );
+  }
+}
+
+/** True for a unique/primary-key violation in either database. */
+export function isUniqueViolation(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = (e as { code?: unknown }).code;
+  return code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'));
+}
+
+function isBusy(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return code === 'SQLITE_BUSY' || code === '40001' || code === '40P01';
+}
+
+const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
+
+function toPromotion(r: PromotionRow): PromotionRecord {
+  return {
+    id: Number(r.id),
+    service: r.service,
+    versions: JSON.parse(r.versions) as PromotionRecord['versions'],
+    from: r.from_env,
+    to: r.to_env,
+    requester: r.requester,
+    reason: opt(r.reason),
+    hotfix: Number(r.hotfix) === 1,
+    status: r.status as PromotionStatus,
+    approvalsNeeded: Number(r.approvals_needed),
+    createdAt: r.created_at,
+    decidedAt: opt(r.decided_at),
+    expiresAt: opt(r.expires_at),
+  };
+}
+
+function toAudit(r: StoreTables['audit_log']): AuditRecord {
+  return {
+    seq: Number(r.seq),
+    at: r.at,
+    actor: r.actor,
+    action: r.action as AuditAction,
+    environment: opt(r.environment),
+    service: opt(r.service),
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export class KyselyStateStore implements StateStore {
+  constructor(
+    readonly db: Db,
+    readonly kind: 'sqlite' | 'postgres',
+  ) {}
+
+  async insertPromotion(p: NewPromotion): Promise<PromotionRecord> {
+    const row = await this.db
+      .insertInto('promotions')
+      .values({
+        service: p.service,
+        versions: JSON.stringify(p.versions),
+        from_env: p.from,
+        to_env: p.to,
+        requester: p.requester,
+        reason: p.reason ?? null,
+        hotfix: p.hotfix ? 1 : 0,
+        status: p.status,
+        approvals_needed: p.approvalsNeeded,
+        created_at: p.createdAt,
+        decided_at: p.decidedAt ?? null,
+        expires_at: p.expiresAt ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toPromotion(row);
+  }
+
+  async getPromotion(id: number): Promise<PromotionRecord | undefined> {
+    const row = await this.db.selectFrom('promotions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toPromotion(row) : undefined;
+  }
+
+  async listPromotions(
+    filter: { status?: readonly PromotionStatus[]; to?: string; service?: string } = {},
+  ): Promise<PromotionRecord[]> {
+    let q = this.db.selectFrom('promotions').selectAll();
+    if (filter.status) {
+      if (filter.status.length === 0) return [];
+      q = q.where('status', 'in', [...filter.status]);
+    }
+    if (filter.to !== undefined) q = q.where('to_env', '=', filter.to);
+    if (filter.service !== undefined) q = q.where('service', '=', filter.service);
+    const rows = await q.orderBy('id').execute();
+    return rows.map(toPromotion);
+  }
+
+  async updatePromotionStatus(
+    id: number,
+    expected: readonly PromotionStatus[],
+    status: PromotionStatus,
+    decidedAt: string | undefined,
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('promotions')
+      .set({ status, ...(decidedAt !== undefined ? { decided_at: decidedAt } : {}) })
+      .where('id', '=', id)
+      .where('status', 'in', [...expected])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async insertApproval(a: ApprovalRecord): Promise<void> {
+    try {
+      await this.db
+        .insertInto('approvals')
+        .values({
+          promotion_id: a.promotionId,
+          approver: a.approver,
+          decision: a.decision,
+          comment: a.comment ?? null,
+          at: a.at,
+        })
+        .execute();
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      throw new SlipwayError('conflict', `${a.approver} has already decided promotion #${a.promotionId}`, {
+        hint: 'Each person approves or rejects a promotion once; ask another approver.',
+      });
+    }
+  }
+
+  async listApprovals(promotionId: number): Promise<ApprovalRecord[]> {
+    const rows = await this.db
+      .selectFrom('approvals')
+      .selectAll()
+      .where('promotion_id', '=', promotionId)
+      .orderBy('at')
+      .orderBy('approver')
+      .execute();
+    return rows.map((r) => ({
+      promotionId: Number(r.promotion_id),
+      approver: r.approver,
+      decision: r.decision as ApprovalDecision,
+      comment: opt(r.comment),
+      at: r.at,
+    }));
+  }
+
+  async appendAudit(
+    entry: AuditEntry,
+    hashOf: (seq: number, prevHash: string) => string,
+  ): Promise<AuditRecord> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          const last = await trx
+            .selectFrom('audit_log')
+            .select(['seq', 'hash'])
+            .orderBy('seq', 'desc')
+            .limit(1)
+            .executeTakeFirst();
+          const seq = last ? Number(last.seq) + 1 : 1;
+          const prevHash = last ? last.hash : '';
+          const hash = hashOf(seq, prevHash);
+          await trx
+            .insertInto('audit_log')
+            .values({
+              seq,
+              at: entry.at,
+              actor: entry.actor,
+              action: entry.action,
+              environment: entry.environment ?? null,
+              service: entry.service ?? null,
+              detail: JSON.stringify(entry.detail),
+              prev_hash: prevHash,
+              hash,
+            })
+            .execute();
+          return { ...entry, seq, prevHash, hash };
+        });
+      } catch (e) {
+        // Another writer appended between our read and our insert: read the new tail and try again.
+        if (attempt < 20 && (isUniqueViolation(e) || isBusy(e))) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  async listAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
+    let q = this.db.selectFrom('audit_log').selectAll();
+    if (filter.environment !== undefined) q = q.where('environment', '=', filter.environment);
+    if (filter.service !== undefined) q = q.where('service', '=', filter.service);
+    if (filter.action !== undefined) q = q.where('action', '=', filter.action);
+    if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
+    const rows = await q.orderBy('seq').execute();
+    return rows.map(toAudit);
+  }
+
+  async recordDeployment(d: DeploymentSeen): Promise<void> {
+    await this.db
+      .insertInto('deployments_seen')
+      .values({
+        environment: d.environment,
+        service: d.service,
+        version: d.version ?? null,
+        digest: d.digest ?? null,
+        status: d.status,
+        finished_at: d.finishedAt,
+      })
+      .execute();
+  }
+
+  async listDeployments(filter: { environment?: string; service?: string } = {}): Promise<DeploymentSeen[]> {
+    let q = this.db.selectFrom('deployments_seen').selectAll();
+    if (filter.environment !== undefined) q = q.where('environment', '=', filter.environment);
+    if (filter.service !== undefined) q = q.where('service', '=', filter.service);
+    const rows = await q.orderBy('finished_at').execute();
+    return rows.map((r) => ({
+      environment: r.environment,
+      service: r.service,
+      version: opt(r.version),
+      digest: opt(r.digest),
+      status: r.status as DeploymentStatus,
+      finishedAt: r.finished_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,136 @@
+// The state slipway keeps outside the cluster: promotion requests, their approvals, the audit log and
+// the deployments the release engine reported (used for soak checks). The interface is all a caller
+// sees; the kysely implementation (kysely-store.ts) serves both SQLite and PostgreSQL.
+// Times are ISO-8601 UTC strings (Date#toISOString): they sort as text the same way in both databases.
+
+export const PROMOTION_STATUSES = [
+  'requested',
+  'approved',
+  'rejected',
+  'expired',
+  'running',
+  'succeeded',
+  'failed',
+] as const;
+export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
+
+/** The version of one service a promotion carries from one environment to the next. */
+export interface PromotedVersion {
+  version?: string;
+  digest?: string;
+}
+
+export interface PromotionRecord {
+  id: number;
+  /** A service name, or `all` for every service of the environment. */
+  service: string;
+  /** Per service: the version and digest being promoted. */
+  versions: Record<string, PromotedVersion>;
+  from: string;
+  to: string;
+  requester: string;
+  reason: string | undefined;
+  hotfix: boolean;
+  status: PromotionStatus;
+  /** Distinct approvals needed, fixed when the request was made. */
+  approvalsNeeded: number;
+  createdAt: string;
+  decidedAt: string | undefined;
+  expiresAt: string | undefined;
+}
+
+export type NewPromotion = Omit<PromotionRecord, 'id' | 'decidedAt'> & { decidedAt?: string };
+
+export type ApprovalDecision = 'approved' | 'rejected';
+
+export interface ApprovalRecord {
+  promotionId: number;
+  approver: string;
+  decision: ApprovalDecision;
+  comment: string | undefined;
+  at: string;
+}
+
+export const AUDIT_ACTIONS = [
+  'deploy',
+  'rollback',
+  'promote',
+  'approve',
+  'reject',
+  'abort',
+  'waiver',
+  'permission-denied',
+  'expire',
+  'hotfix',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** What a caller appends; seq, hashes are assigned by the store. */
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: AuditAction;
+  environment: string | undefined;
+  service: string | undefined;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditRecord extends AuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  environment?: string;
+  service?: string;
+  action?: AuditAction;
+  /** ISO time; entries at or after it. */
+  since?: string;
+}
+
+export type DeploymentStatus = 'succeeded' | 'failed' | 'rolledBack' | 'aborted';
+
+/** A finished release as the release engine reports it. */
+export interface DeploymentSeen {
+  environment: string;
+  service: string;
+  version: string | undefined;
+  digest: string | undefined;
+  status: DeploymentStatus;
+  finishedAt: string;
+}
+
+export interface StateStore {
+  readonly kind: 'sqlite' | 'postgres';
+  insertPromotion(p: NewPromotion): Promise<PromotionRecord>;
+  getPromotion(id: number): Promise<PromotionRecord | undefined>;
+  listPromotions(filter?: {
+    status?: readonly PromotionStatus[];
+    to?: string;
+    service?: string;
+  }): Promise<PromotionRecord[]>;
+  /**
+   * Compare-and-set: changes the status only while it is one of `expected`. Returns false when another
+   * writer got there first, so two approvers racing cannot both decide one request.
+   */
+  updatePromotionStatus(
+    id: number,
+    expected: readonly PromotionStatus[],
+    status: PromotionStatus,
+    decidedAt: string | undefined,
+  ): Promise<boolean>;
+  /** Throws SlipwayError('conflict') when the approver already decided this promotion. */
+  insertApproval(a: ApprovalRecord): Promise<void>;
+  listApprovals(promotionId: number): Promise<ApprovalRecord[]>;
+  /**
+   * Appends one entry at the tail of the chain, in one transaction: `hashOf` gets the new seq and the
+   * previous hash ('' for the first entry). Retries when a concurrent writer took the same seq.
+   */
+  appendAudit(entry: AuditEntry, hashOf: (seq: number, prevHash: string) => string): Promise<AuditRecord>;
+  /** In seq order. */
+  listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
+  recordDeployment(d: DeploymentSeen): Promise<void>;
+  listDeployments(filter?: { environment?: string; service?: string }): Promise<DeploymentSeen[]>;
+  close(): Promise<void>;
+}
