@@ -75,6 +75,37 @@ describe('memory store', () => {
     rejects(() => s.delete(CM, 'default', 'zz'), 404, 'NotFound');
   });
 
+  it('validates names and keeps workload selectors immutable (422 Invalid)', () => {
+    const { s, CM, D } = setup();
+    rejects(
+      () => s.create(CM, cm('Bad_Name')),
+      422,
+      'Invalid',
+      /metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
+    const svc = s.resourceTypeFor('v1', 'Service');
+    assert.ok(svc);
+    rejects(
+      () =>
+        s.create(svc, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a.b', namespace: 'default' } }),
+      422,
+      'Invalid',
+      /RFC 1123 label/,
+    );
+    const d = s.create(D, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'default' },
+      spec: { selector: { matchLabels: { a: '1' } } },
+    });
+    rejects(
+      () => s.update(D, { ...d, spec: { selector: { matchLabels: { a: '2' } } } }),
+      422,
+      'Invalid',
+      /spec.selector: Invalid value: .*field is immutable/,
+    );
+  });
+
   it('bumps generation on spec changes only and keeps status on main updates', () => {
     const { s, D } = setup();
     const d = s.create(D, {

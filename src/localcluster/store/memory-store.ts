@@ -21,6 +21,7 @@ import {
   notFound,
   STALE_MESSAGE,
 } from './errors.ts';
+import { checkImmutable, checkName } from './names.ts';
 import {
   combine,
   fieldPredicate,
@@ -400,6 +401,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         obj.metadata.name = obj.metadata.generateName + randomUUID().replace(/-/g, '').slice(0, 5);
       }
       const name = requireName(t, obj);
+      checkName(t, name);
       const ns = nsOf(t, obj.metadata.namespace);
       if (t.namespaced) obj.metadata.namespace = ns;
       else delete obj.metadata.namespace;
@@ -464,6 +466,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         delete next.metadata.managedFields;
         if (t.namespaced) next.metadata.namespace = ns;
         else delete next.metadata.namespace;
+        checkImmutable(t, prev, next);
         applyDefaults(t.group, t.kind, next, false);
         if (t.group === '' && t.kind === 'Service') {
           const ps = prev.spec as Record<string, unknown> | undefined;
