@@ -1,6 +1,7 @@
 // Every command registers itself here; the list is the order `slipway --help` shows.
 import type { Command } from '@commander-js/extra-typings';
 import { registerCapacity } from './capacity.ts';
+import { registerCluster } from './cluster.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
 import { registerRender } from './render.ts';
@@ -8,4 +9,11 @@ import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: RegisterCommand[] = [registerInit, registerValues, registerRender, registerLint, registerCapacity];
+export const COMMANDS: RegisterCommand[] = [
+  registerInit,
+  registerValues,
+  registerRender,
+  registerLint,
+  registerCapacity,
+  registerCluster,
+];
