@@ -102,7 +102,11 @@ export function createClient(
 
   async function call(spec: RequestSpec, operation: KubeOperation, conflictRetry = false): Promise<unknown> {
     try {
-      const answer = await withRetry(() => transport.send(spec), { conflictRetry, policy });
+      const answer = await withRetry(() => transport.send(spec), {
+        conflictRetry,
+        idempotent: spec.method !== 'POST',
+        policy,
+      });
       return answer.text ? JSON.parse(answer.text) : undefined;
     } catch (e) {
       throw toKubeError(e, operation);

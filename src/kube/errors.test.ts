@@ -125,6 +125,11 @@ test('retry decisions', () => {
     retryDecision(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), { conflictRetry: false }).retry,
     false,
   );
+  // a create is never sent twice when it may have been carried out
+  const reset = Object.assign(new Error('x'), { code: 'ECONNRESET' });
+  assert.equal(retryDecision(reset, { conflictRetry: false, idempotent: false }).retry, false);
+  assert.equal(retryDecision(http(500), { conflictRetry: false, idempotent: false }).retry, false);
+  assert.equal(retryDecision(http(503), { conflictRetry: false, idempotent: false }).retry, true);
 });
 
 test('back-off doubles from 100 ms and honours Retry-After up to a cap', () => {

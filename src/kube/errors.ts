@@ -104,16 +104,23 @@ export interface RetryDecision {
 }
 
 /**
- * Whether a failed request may be sent again. `conflictRetry` is for requests whose 409 is not an
+ * Whether a failed request may be sent again. Non-idempotent requests (POST) are retried only when
+ * the server refused them (429, 503), never after a broken connection or a 500. `conflictRetry` is for requests whose 409 is not an
  * answer for the caller (apply, merge patch without a resourceVersion): field-manager conflicts and
  * AlreadyExists are never retried because another try cannot change their outcome.
  */
-export function retryDecision(e: unknown, o: { conflictRetry: boolean }): RetryDecision {
+export function retryDecision(
+  e: unknown,
+  o: { conflictRetry: boolean; idempotent?: boolean },
+): RetryDecision {
+  const idempotent = o.idempotent ?? true;
   if (e instanceof KubeHttpError) {
     const status = parseStatus(e.code, e.body);
     const afterMs = retryAfterMs(e.headers['retry-after'], status.retryAfterSeconds);
     const withAfter = (retry: boolean): RetryDecision =>
       afterMs === undefined ? { retry } : { retry, afterMs };
+    // A create that may have been carried out must not be sent twice: only refusals are retried.
+    if (!idempotent) return withAfter(e.code === 429 || e.code === 503);
     if (e.code === 429 || e.code === 500 || e.code === 502 || e.code === 503 || e.code === 504)
       return withAfter(true);
     if (e.code === 409 && o.conflictRetry) {
@@ -124,7 +131,7 @@ export function retryDecision(e: unknown, o: { conflictRetry: boolean }): RetryD
     return { retry: false };
   }
   const code = networkCode(e);
-  return { retry: code !== undefined && TRANSIENT_NETWORK_CODES.has(code) };
+  return { retry: idempotent && code !== undefined && TRANSIENT_NETWORK_CODES.has(code) };
 }
 
 export function isFieldManagerConflict(message: string | undefined): boolean {

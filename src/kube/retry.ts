@@ -28,7 +28,12 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?
 /** Runs `fn`, trying again on 429, 5xx, broken connections and (when allowed) retryable 409s. */
 export async function withRetry<T>(
   fn: () => Promise<T>,
-  o: { conflictRetry: boolean; policy?: RetryPolicy; wait?: (ms: number) => Promise<void> },
+  o: {
+    conflictRetry: boolean;
+    idempotent?: boolean;
+    policy?: RetryPolicy;
+    wait?: (ms: number) => Promise<void>;
+  },
 ): Promise<T> {
   const policy = o.policy ?? DEFAULT_RETRY;
   const wait = o.wait ?? sleep;
@@ -36,7 +41,7 @@ export async function withRetry<T>(
     try {
       return await fn();
     } catch (e) {
-      const d = retryDecision(e, { conflictRetry: o.conflictRetry });
+      const d = retryDecision(e, { conflictRetry: o.conflictRetry, idempotent: o.idempotent ?? true });
       if (!d.retry || attempt >= policy.tries) throw e;
       await wait(backoffDelay(policy, attempt, d.afterMs));
     }
