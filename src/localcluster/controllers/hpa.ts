@@ -84,7 +84,21 @@ export class HpaController {
   }
 
   start(): void {
-    this.unwatch.push(this.store.watch(this.kinds.hpa, {}, (e) => this.queue.add(key(e.object))));
+    // Only spec changes trigger a sync: re-syncing on our own status writes would sample CPU over
+    // a few milliseconds instead of the resync period.
+    const seen = new Map<string, number | undefined>();
+    this.unwatch.push(
+      this.store.watch(this.kinds.hpa, {}, (e) => {
+        const k = key(e.object);
+        if (e.type === 'DELETED') {
+          seen.delete(k);
+          this.queue.add(k);
+        } else if (seen.get(k) !== e.object.metadata.generation || !seen.has(k)) {
+          seen.set(k, e.object.metadata.generation);
+          this.queue.add(k);
+        }
+      }),
+    );
     this.timer = setInterval(() => {
       for (const h of this.store.list(this.kinds.hpa).items) this.queue.add(key(h));
     }, this.syncMs);
