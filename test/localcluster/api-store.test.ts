@@ -287,6 +287,21 @@ describe('memory store', () => {
     );
   });
 
+  it('delivers events in resourceVersion order even when a handler writes synchronously', () => {
+    const { s, CM } = setup();
+    const stopA = s.watch(CM, { resourceVersion: s.currentResourceVersion() }, (e) => {
+      if (e.type === 'ADDED' && e.object.metadata.name === 'first') s.create(CM, cm('second'));
+    });
+    const seen: number[] = [];
+    s.watch(CM, { resourceVersion: s.currentResourceVersion() }, (e) =>
+      seen.push(Number(e.object.metadata.resourceVersion)),
+    );
+    s.create(CM, cm('first'));
+    stopA();
+    assert.equal(seen.length, 2);
+    assert.ok((seen[0] as number) < (seen[1] as number), `order ${seen}`);
+  });
+
   it('registers kinds from CRDs and removes them with the CRD', () => {
     const { s, CRD } = setup();
     installBundledCrds(s);

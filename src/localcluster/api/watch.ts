@@ -7,6 +7,8 @@ import { toTable } from '../resources/table.ts';
 import { ApiStatusError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
 
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
 export interface WatchRegistry {
   open: Set<ServerResponse>;
   bookmarkIntervalMs: number;
@@ -46,7 +48,14 @@ export function serveWatch(
     return `${JSON.stringify({ type: e.type, object: table })}\n`;
   };
   const write = (e: WatchEvent) => {
-    if (!res.writableEnded) res.write(encode(e));
+    if (res.writableEnded) return;
+    // A client that stops reading is cut off (it re-watches from its last resourceVersion),
+    // as Kubernetes does, instead of buffering without bound.
+    if (res.writableLength > MAX_BUFFERED) {
+      finish();
+      return;
+    }
+    res.write(encode(e));
   };
   let unsubscribe: (() => void) | undefined;
   const timers: NodeJS.Timeout[] = [];

@@ -87,6 +87,9 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   const watchers = new Map<string, Set<Watcher>>();
   const listeners = new Set<() => void>();
   let history: HistoryEntry[] = [];
+  const pending: HistoryEntry[] = [];
+  let delivering = false;
+  let deliveredRv = 0;
   let compactedRv = 0;
   let rv = 0;
 
@@ -147,8 +150,20 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       compactedRv = (history[drop - 1] as HistoryEntry).rv;
       history = history.slice(drop);
     }
-    const set = watchers.get(key);
-    if (set) for (const w of [...set]) deliver(w, entry);
+    pending.push(entry);
+    // A handler that writes synchronously must not let its event overtake this one for the
+    // watchers not served yet: events are delivered strictly in resourceVersion order.
+    if (delivering) return;
+    delivering = true;
+    try {
+      for (let e = pending.shift(); e; e = pending.shift()) {
+        deliveredRv = e.rv;
+        const set = watchers.get(e.key);
+        if (set) for (const w of [...set]) if (set.has(w)) deliver(w, e);
+      }
+    } finally {
+      delivering = false;
+    }
     for (const l of listeners) l();
   }
 
@@ -522,7 +537,8 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
           if ((history[mid] as HistoryEntry).rv <= n) lo = mid + 1;
           else hi = mid;
         }
-        for (let i = lo; i < history.length; i++) {
+        // Events still queued for delivery reach this watcher through the delivery loop.
+        for (let i = lo; i < history.length && (history[i] as HistoryEntry).rv <= deliveredRv; i++) {
           const e = history[i] as HistoryEntry;
           if (e.key === key) deliver(w, e);
         }
@@ -606,6 +622,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     for (const [uid, m] of Object.entries(snapshot.managers)) managers.set(uid, m);
     rv = snapshot.resourceVersion;
     compactedRv = rv;
+    deliveredRv = rv;
   } else {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       store.create(BUILTIN_RESOURCES[0] as ResourceInfo, {
