@@ -39,7 +39,7 @@ export interface PromotionRecord {
   expiresAt: string | undefined;
 }
 
-export type NewPromotion = Omit<PromotionRecord, 'id' | 'decidedAt'> & { decidedAt?: string };
+export type NewPromotion = Omit<PromotionRecord, 'id' | 'decidedAt'> & { decidedAt?: string | undefined };
 
 export type ApprovalDecision = 'approved' | 'rejected';
 
