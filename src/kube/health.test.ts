@@ -215,6 +215,64 @@ const cases: Array<[string, KubeObject | undefined, string, RegExp?]> = [
     }),
     'Degraded',
   ],
+  [
+    'statefulset rolled out',
+    obj('apps/v1', 'StatefulSet', {
+      spec: { replicas: 2 },
+      status: {
+        observedGeneration: 1,
+        readyReplicas: 2,
+        updatedReplicas: 2,
+        currentRevision: 'r1',
+        updateRevision: 'r1',
+      },
+    }),
+    'Healthy',
+  ],
+  [
+    'statefulset rolling',
+    obj('apps/v1', 'StatefulSet', {
+      spec: { replicas: 2 },
+      status: {
+        observedGeneration: 1,
+        readyReplicas: 2,
+        updatedReplicas: 1,
+        currentRevision: 'r1',
+        updateRevision: 'r2',
+      },
+    }),
+    'Progressing',
+  ],
+  [
+    'statefulset not ready',
+    obj('apps/v1', 'StatefulSet', {
+      spec: { replicas: 3 },
+      status: { observedGeneration: 1, readyReplicas: 1 },
+    }),
+    'Progressing',
+    /2 pods/,
+  ],
+  [
+    'daemonset done',
+    obj('apps/v1', 'DaemonSet', {
+      status: {
+        observedGeneration: 1,
+        desiredNumberScheduled: 2,
+        updatedNumberScheduled: 2,
+        numberAvailable: 2,
+      },
+    }),
+    'Healthy',
+  ],
+  [
+    'daemonset updating',
+    obj('apps/v1', 'DaemonSet', {
+      status: { observedGeneration: 1, desiredNumberScheduled: 2, updatedNumberScheduled: 1 },
+    }),
+    'Progressing',
+  ],
+  ['pvc bound', obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Bound' } }), 'Healthy'],
+  ['pvc lost', obj('v1', 'PersistentVolumeClaim', { status: { phase: 'Lost' } }), 'Degraded'],
   ['configmap', obj('v1', 'ConfigMap', { data: {} }), 'Healthy'],
   [
     'being deleted',

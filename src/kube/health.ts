@@ -58,6 +58,12 @@ export function assessHealth(obj: KubeObject | undefined): HealthStatus {
       return deploymentHealth(obj);
     case 'apps/ReplicaSet':
       return replicaSetHealth(obj);
+    case 'apps/StatefulSet':
+      return statefulSetHealth(obj);
+    case 'apps/DaemonSet':
+      return daemonSetHealth(obj);
+    case '/PersistentVolumeClaim':
+      return pvcHealth(obj);
     case '/Pod':
       return podHealth(obj);
     case '/Service':
@@ -256,4 +262,69 @@ function pdbHealth(obj: KubeObject): HealthStatus {
   const desired = num(status.desiredHealthy) ?? 0;
   if (current < desired) return h('Degraded', `${current} healthy pods, ${desired} needed by the budget`);
   return h('Healthy', `${current} healthy pods, ${desired} needed by the budget`);
+}
+
+function statefulSetHealth(obj: KubeObject): HealthStatus {
+  const spec = rec(obj.spec);
+  const status = rec(obj.status);
+  if ((obj.metadata.generation ?? 0) > (num(status.observedGeneration) ?? 0)) {
+    return h('Progressing', 'Waiting for statefulset spec update to be observed...');
+  }
+  const want = num(spec.replicas) ?? 1;
+  const strategy = rec(spec.updateStrategy);
+  const partition = num(rec(strategy.rollingUpdate).partition) ?? 0;
+  const updated = num(status.updatedReplicas) ?? 0;
+  if (strategy.type !== 'OnDelete' && partition > 0 && updated < want - partition) {
+    return h(
+      'Progressing',
+      `Waiting for partitioned roll out to finish: ${updated} out of ${want - partition} new pods have been updated...`,
+    );
+  }
+  const ready = num(status.readyReplicas) ?? 0;
+  if (ready < want) return h('Progressing', `Waiting for ${want - ready} pods to be ready...`);
+  if (strategy.type !== 'OnDelete' && partition === 0 && status.updateRevision !== status.currentRevision) {
+    return h(
+      'Progressing',
+      `waiting for statefulset rolling update to complete ${updated} pods at revision ${String(status.updateRevision)}...`,
+    );
+  }
+  return h(
+    'Healthy',
+    `statefulset rolling update complete ${ready} pods at revision ${String(status.currentRevision ?? '')}...`,
+  );
+}
+
+function daemonSetHealth(obj: KubeObject): HealthStatus {
+  const status = rec(obj.status);
+  if ((obj.metadata.generation ?? 0) > (num(status.observedGeneration) ?? 0)) {
+    return h(
+      'Progressing',
+      'Waiting for rollout to finish: observed daemon set generation less than desired generation',
+    );
+  }
+  const desired = num(status.desiredNumberScheduled) ?? 0;
+  const updated = num(status.updatedNumberScheduled) ?? 0;
+  const available = num(status.numberAvailable) ?? 0;
+  if (updated < desired) {
+    return h(
+      'Progressing',
+      `Waiting for daemon set "${obj.metadata.name}" rollout to finish: ${updated} out of ${desired} new pods have been updated...`,
+    );
+  }
+  if (available < desired) {
+    return h(
+      'Progressing',
+      `Waiting for daemon set "${obj.metadata.name}" rollout to finish: ${available} of ${desired} updated pods are available...`,
+    );
+  }
+  return h('Healthy');
+}
+
+function pvcHealth(obj: KubeObject): HealthStatus {
+  const phase = rec(obj.status).phase;
+  if (phase === 'Bound') return h('Healthy');
+  if (phase === 'Lost') return h('Degraded', 'the claim lost its volume');
+  if (phase === 'Pending' || phase === undefined)
+    return h('Progressing', 'Waiting for the claim to be bound');
+  return h('Unknown', `phase ${String(phase)}`);
 }
