@@ -151,12 +151,14 @@ export function runChecks(input: CheckInput): Finding[] {
   const index = new ObjectIndex(input.services.flatMap((s) => s.objects));
   const findings: Finding[] = [];
   for (const s of input.services) {
+    const workloads = s.objects.map((o) => index.workload(o)).filter((w) => w !== undefined);
     const scope = {
       service: s.service,
       environment: input.environment,
       level: input.level,
       objects: s.objects,
       index,
+      workloads,
     };
     for (const check of CHECKS) {
       const severity = check.severity[input.level];

@@ -4,7 +4,13 @@
 import { type LoadedPlatform, PLATFORM_FILE } from '../config/load.ts';
 import { getEnvironment, getService, serviceNames } from '../config/model.ts';
 import type { ServiceConfig } from '../config/schema.ts';
-import { computeValues, type MergedValues, type ValueOverrides } from '../config/values.ts';
+import {
+  collectLayers,
+  type MergedValues,
+  mergeLayers,
+  type ValueOverrides,
+  type ValuesLayer,
+} from '../config/values.ts';
 import { renderPlatform } from '../render/platform.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
@@ -115,6 +121,23 @@ export function assertNoLintErrors(findings: readonly Finding[]): void {
   );
 }
 
+/** MergedValues whose merge runs on first use. */
+export function lazyMergedValues(layers: ValuesLayer[]): MergedValues {
+  let merged: MergedValues | undefined;
+  const get = () => {
+    merged ??= mergeLayers(layers);
+    return merged;
+  };
+  return {
+    get values() {
+      return get().values;
+    },
+    layers,
+    origin: (path) => get().origin(path),
+    leaves: () => get().leaves(),
+  };
+}
+
 function waiverErrors(p: LoadedPlatform): SlipwayError[] {
   const envs = p.environments.map((e) => e.name);
   return serviceNames(p).flatMap((s) => checkWaivers(s, getService(p, s).waivers, envs));
@@ -145,7 +168,9 @@ export async function lintRenderedServices(
   const level = getEnvironment(p, env).policy as PolicyLevel;
   const inputs: LintServiceInput[] = [];
   for (const r of rendered) {
-    const values = await computeValues(p, r.service, env, overrides);
+    // The layers are enough for the tighten-only rule; merging them (for file:line sources of
+    // findings) is deferred until a finding asks, which in a clean platform is never.
+    const values = lazyMergedValues(await collectLayers(p, r.service, env, overrides));
     const waivers = getService(p, r.service).waivers;
     inputs.push(waivers ? { ...r, values, waivers } : { ...r, values });
   }

@@ -123,34 +123,59 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reports fields the generated field table does not know (strict field validation). */
+/** `spec.template.spec.containers[0]` from path segments (numbers are list indices). */
+function segsToPath(segs: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segs) out += typeof s === 'number' ? `[${s}]` : out ? `.${s}` : s;
+  return out;
+}
+
+/**
+ * Reports fields the generated field table does not know (strict field validation). The path is kept
+ * as a stack of segments and only turned into a string for a problem: most objects have none.
+ */
 function walkBuiltin(
   value: unknown,
   type: string,
-  path: string,
+  segs: (string | number)[],
   out: Array<{ path: string; message: string }>,
 ): void {
   const fields = K8S_TYPES[type];
   if (!fields || !isMap(value)) return;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const ref = fields[key];
-    const child = value[key];
     if (ref === undefined) {
-      out.push({ path: join(path, key), message: `unknown field "${key}"` });
+      segs.push(key);
+      out.push({ path: segsToPath(segs), message: `unknown field "${key}"` });
+      segs.pop();
       continue;
     }
-    if (ref === '' || child === null || child === undefined) continue;
-    if (ref.startsWith('[]')) {
-      if (Array.isArray(child))
-        for (let i = 0; i < child.length; i++)
-          walkBuiltin(child[i], ref.slice(2), `${join(path, key)}[${i}]`, out);
-    } else if (ref.startsWith('{}')) {
-      if (isMap(child))
-        for (const k of Object.keys(child))
-          walkBuiltin(child[k], ref.slice(2), `${join(path, key)}.${k}`, out);
+    const child = value[key];
+    if (ref === '' || child === null || typeof child !== 'object') continue;
+    segs.push(key);
+    const kind = ref.charCodeAt(0) === 91 /* [ */ ? 1 : ref.charCodeAt(0) === 123 /* { */ ? 2 : 0;
+    if (kind === 1) {
+      if (Array.isArray(child)) {
+        const t = ref.slice(2);
+        for (let i = 0; i < child.length; i++) {
+          segs.push(i);
+          walkBuiltin(child[i], t, segs, out);
+          segs.pop();
+        }
+      }
+    } else if (kind === 2) {
+      if (isMap(child)) {
+        const t = ref.slice(2);
+        for (const k in child) {
+          segs.push(k);
+          walkBuiltin(child[k], t, segs, out);
+          segs.pop();
+        }
+      }
     } else {
-      walkBuiltin(child, ref, join(path, key), out);
+      walkBuiltin(child, ref, segs, out);
     }
+    segs.pop();
   }
 }
 
@@ -183,7 +208,7 @@ function checkCustom(
       return;
     case 'k8s':
       if (!isMap(value)) out.push({ path, message: 'must be object' });
-      else walkBuiltin(value, spec.type, path, out);
+      else walkBuiltin(value, spec.type, path ? [path] : [], out);
       return;
     case 'array':
       if (!Array.isArray(value)) out.push({ path, message: 'must be array' });
@@ -222,7 +247,7 @@ export function validateObject(obj: KubeObject): SchemaProblem[] {
   const validator = builtinValidator(key);
   if (validator) {
     for (const e of validator(obj)) found.push(ajvMessage(e));
-    walkBuiltin(obj, K8S_ROOTS[key] ?? '', '', found);
+    walkBuiltin(obj, K8S_ROOTS[key] ?? '', [], found);
   } else {
     const custom = CUSTOM.get(key);
     if (!custom) {
@@ -242,6 +267,7 @@ export function validateObject(obj: KubeObject): SchemaProblem[] {
     checkCustom(obj, custom.schema, '', found);
   }
   if (!obj.metadata?.name) found.push({ path: 'metadata.name', message: 'required field is missing' });
+  if (found.length === 0) return [];
   // De-duplicate: ajv and the walk can report the same path twice (e.g. a required field).
   const seen = new Set<string>();
   const out: SchemaProblem[] = [];

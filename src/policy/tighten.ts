@@ -81,11 +81,29 @@ function merge(a: unknown, b: unknown): unknown {
   return out;
 }
 
-/** One SlipwayError('policy') per loosening, in layer order, naming the layer, file, line and key. */
-export function checkTightenOnly(layers: readonly ValuesLayer[]): SlipwayError[] {
+// The chart and base layers are the same objects for every service of a platform: fold them once.
+const establishedCache = new WeakMap<object, WeakMap<object, unknown>>();
+const NO_BASE = {};
+
+function establishedBy(layers: readonly ValuesLayer[]): unknown {
+  const chart = layers.find((l) => l.kind === 'chart')?.values ?? NO_BASE;
+  const base = layers.find((l) => l.kind === 'base')?.values ?? NO_BASE;
+  let byBase = establishedCache.get(chart);
+  if (!byBase) {
+    byBase = new WeakMap();
+    establishedCache.set(chart, byBase);
+  }
+  if (byBase.has(base)) return byBase.get(base);
   let established: unknown = {};
   for (const l of layers)
     if (l.kind === 'chart' || l.kind === 'base') established = merge(established, l.values);
+  byBase.set(base, established);
+  return established;
+}
+
+/** One SlipwayError('policy') per loosening, in layer order, naming the layer, file, line and key. */
+export function checkTightenOnly(layers: readonly ValuesLayer[]): SlipwayError[] {
+  const established = establishedBy(layers);
   const errors: SlipwayError[] = [];
   for (const layer of layers) {
     if (!LATER_KINDS.has(layer.kind)) continue;

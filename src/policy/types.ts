@@ -1,6 +1,6 @@
 // Types shared by the policy checks, the catalogue and the reports.
 import type { KubeObject } from '../shared/kube-types.ts';
-import type { ObjectIndex } from './checks/index-objects.ts';
+import type { ObjectIndex, Workload } from './checks/index-objects.ts';
 
 export type PolicyLevel = 'relaxed' | 'standard' | 'strict';
 export const POLICY_LEVELS: readonly PolicyLevel[] = ['relaxed', 'standard', 'strict'];
@@ -42,6 +42,8 @@ export interface CheckScope {
   objects: readonly KubeObject[];
   /** Every object of every service being checked in this environment, indexed. */
   index: ObjectIndex;
+  /** The workload views of `objects` (computed once per service). */
+  workloads?: readonly Workload[];
 }
 
 export interface CheckDefinition {

@@ -11,7 +11,8 @@ export function sev(
   return { relaxed, standard, strict };
 }
 
-export function workloads(scope: CheckScope): Workload[] {
+export function workloads(scope: CheckScope): readonly Workload[] {
+  if (scope.workloads) return scope.workloads;
   const out: Workload[] = [];
   for (const o of scope.objects) {
     const w = scope.index.workload(o);

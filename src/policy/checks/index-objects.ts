@@ -60,8 +60,13 @@ export interface ContainerView {
   init: boolean;
 }
 
+const containerCache = new WeakMap<Workload, ContainerView[]>();
+
 export function containersOf(w: Workload): ContainerView[] {
+  const cached = containerCache.get(w);
+  if (cached) return cached;
   const out: ContainerView[] = [];
+  containerCache.set(w, out);
   for (const [key, init] of [
     ['initContainers', true],
     ['containers', false],
@@ -115,17 +120,34 @@ export class ObjectIndex {
   private readonly byName = new Map<string, KubeObject>();
   private readonly workloadByObject = new Map<KubeObject, Workload>();
 
+  /** Label keys some selector of the environment uses: only these are indexed. */
+  private readonly indexedKeys = new Set<string>();
+
   constructor(objects: Iterable<KubeObject>) {
-    for (const o of objects) {
+    const all = [...objects];
+    for (const o of all) {
       const ns = o.metadata.namespace ?? '';
       this.byName.set(`${o.kind}\0${ns}\0${o.metadata.name ?? ''}`, o);
       push(this.byKind, o.kind, o);
+      const sel =
+        o.kind === 'Service'
+          ? get(o, ['spec', 'selector'])
+          : o.kind === 'NetworkPolicy'
+            ? get(o, ['spec', 'podSelector', 'matchLabels'])
+            : o.kind === 'PodDisruptionBudget'
+              ? get(o, ['spec', 'selector', 'matchLabels'])
+              : undefined;
+      if (isMap(sel)) for (const k in sel) this.indexedKeys.add(k);
+    }
+    for (const o of all) {
       const w = workloadOf(o);
       if (!w) continue;
       this.workloads.push(w);
       this.workloadByObject.set(o, w);
-      push(this.byNamespace, ns, w);
-      for (const [k, v] of Object.entries(w.podLabels)) push(this.byLabel, `${ns}\0${k}\0${v}`, w);
+      push(this.byNamespace, w.namespace, w);
+      for (const k in w.podLabels) {
+        if (this.indexedKeys.has(k)) push(this.byLabel, `${w.namespace}\0${k}\0${w.podLabels[k]}`, w);
+      }
     }
   }
 
@@ -198,6 +220,7 @@ export class ObjectIndex {
     const pairs = Object.entries(sel.matchLabels ?? {});
     let candidates: Workload[] | undefined;
     for (const [k, v] of pairs) {
+      if (!this.indexedKeys.has(k)) continue; // not indexed: the namespace list below is filtered
       const bucket = this.byLabel.get(`${namespace}\0${k}\0${v}`) ?? [];
       if (!candidates || bucket.length < candidates.length) candidates = bucket;
     }
