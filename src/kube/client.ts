@@ -24,6 +24,7 @@ export interface KubeClient {
   /** Server-side apply with field manager `slipway`; answers the object as stored. */
   apply(obj: KubeObject, o?: { force?: boolean; dryRun?: boolean }): Promise<KubeObject>;
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  /** In the target namespace unless `namespace` names another; `namespace: ''` lists all namespaces. */
   list(
     apiVersion: string,
     kind: string,
