@@ -205,10 +205,35 @@ describe('kubectl conformance', () => {
     assert.match(w.stdout, /ADDED\s+watched/);
   });
 
-  it('generator subcommands (protobuf bodies) get 415 UnsupportedMediaType', async () => {
-    const r = await kubectl(['create', 'configmap', 'gen', '--from-literal=k=v']);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /unknown format/);
+  it('generator subcommands (protobuf bodies) create objects', async () => {
+    assert.match(await ok(['create', 'namespace', 'gen']), /namespace\/gen created/);
+    assert.match(
+      await ok(['-n', 'gen', 'create', 'deployment', 'g', '--image=img:1', '--replicas=3', '--port=80']),
+      /created/,
+    );
+    assert.match(await ok(['-n', 'gen', 'create', 'configmap', 'c', '--from-literal=k=v']), /created/);
+    assert.match(
+      await ok(['-n', 'gen', 'create', 'secret', 'generic', 's', '--from-literal=p=q']),
+      /created/,
+    );
+    assert.match(await ok(['-n', 'gen', 'create', 'service', 'clusterip', 'g', '--tcp=80:8080']), /created/);
+    assert.match(
+      await ok(['-n', 'gen', 'create', 'job', 'j', '--image=busybox', '--', 'echo', 'hi']),
+      /created/,
+    );
+    assert.match(await ok(['-n', 'gen', 'create', 'serviceaccount', 'robot']), /created/);
+    const d = JSON.parse(await ok(['-n', 'gen', 'get', 'deploy', 'g', '-o', 'json']));
+    assert.equal(d.spec.replicas, 3);
+    assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);
+    assert.equal(
+      await ok(['-n', 'gen', 'get', 'secret', 's', '-o', 'jsonpath={.type} {.data.p}']),
+      'Opaque cQ==',
+    );
+    assert.equal(
+      await ok(['-n', 'gen', 'get', 'svc', 'g', '-o', 'jsonpath={.spec.ports[0].targetPort}']),
+      '8080',
+    );
+    await ok(['delete', 'namespace', 'gen']);
   });
 
   it('scale uses the /scale subresource', async () => {

@@ -2,10 +2,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ApiStatusError, badRequest, STATUS_REASONS } from '../store/errors.ts';
+import { decodeProtobufObject } from './protobuf.ts';
 
 const MAX_BODY = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -13,18 +14,12 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     if (size > MAX_BODY) throw new ApiStatusError(413, 'RequestEntityTooLarge', 'request entity too large');
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-export function parseBody(text: string, contentType: string): unknown {
-  if (contentType.includes('protobuf')) {
-    // Only JSON (and YAML) bodies are understood; client-go retries with JSON on 415.
-    throw new ApiStatusError(
-      415,
-      'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
-    );
-  }
+export function parseBody(body: Buffer, contentType: string): unknown {
+  if (contentType.includes('protobuf')) return decodeProtobufObject(body);
+  const text = body.toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     if (/yaml/.test(contentType)) return parseYaml(text, { maxAliasCount: 100 });

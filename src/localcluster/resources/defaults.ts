@@ -79,6 +79,7 @@ export function applyDefaults(group: string, kind: string, o: KubeObject, isCrea
       }
     }
   }
+  if (group === '' && kind === 'Secret' && o.type === undefined) o.type = 'Opaque';
   if (group === '' && kind === 'Namespace' && isCreate) {
     o.status = { phase: 'Active' };
     o.metadata.labels ??= {};
