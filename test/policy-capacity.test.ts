@@ -128,3 +128,28 @@ describe('computeCapacity', () => {
     );
   });
 });
+
+describe('capacity output', () => {
+  it('JSON carries Kubernetes quantities and raw numbers; text has the three tables and totals', async () => {
+    const { capacityJson, formatCapacityText } = await import('../src/cli/commands/capacity.ts');
+    const p = await loadPlatform(`${examples}budget`);
+    const rendered = await renderPlatform(p, 'production');
+    const r = computeCapacity({
+      environment: 'production',
+      services: rendered.map((x) => ({ ...x, strategy: strategyFor(p, x.service) })),
+    });
+    const json = capacityJson(r) as {
+      totals: { release: { pods: number; requests: { cpu: string; memory: string; cpuMillis: number } } };
+    };
+    assert.deepEqual(json.totals.release.pods, 12);
+    assert.deepEqual(json.totals.release.requests, {
+      cpu: '2100m',
+      memory: '2304Mi',
+      cpuMillis: 2100,
+      memoryBytes: 2304 * 2 ** 20,
+    });
+    const text = formatCapacityText(r);
+    assert.match(text, /total: 12 pods, 2100m \(2\.1 cores\) CPU and 2304Mi \(2\.25Gi\) memory requested/);
+    assert.match(text, /3 blue \+ 3 green/);
+  });
+});

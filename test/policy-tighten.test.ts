@@ -140,3 +140,40 @@ describe('checkTightenOnly', () => {
     assert.equal(checkTightenOnly([chartLayer, svc]).length, 1);
   });
 });
+
+describe('lint helpers for render', () => {
+  it('assertNoLintErrors throws a policy error listing unwaived errors only', async () => {
+    const { assertNoLintErrors } = await import('../src/policy/lint.ts');
+    const base = {
+      checkName: 'privileged',
+      object: 'Deployment/ns/a',
+      message: 'm',
+      service: 'a',
+      environment: 'e',
+    };
+    assert.doesNotThrow(() =>
+      assertNoLintErrors([
+        { ...base, checkId: 'SLW-SEC-004', severity: 'error', waived: { reason: 'r' } },
+        { ...base, checkId: 'X', severity: 'warning' },
+      ]),
+    );
+    assert.throws(
+      () =>
+        assertNoLintErrors([
+          {
+            ...base,
+            checkId: 'SLW-SEC-004',
+            severity: 'error',
+            source: { file: 'values/a.yaml', line: 3, key: 'securityContext.privileged' },
+          },
+        ]),
+      (e: unknown) => {
+        const err = e as { type: string; details: string[]; exitCode: number };
+        assert.equal(err.type, 'policy');
+        assert.equal(err.exitCode, 1);
+        assert.deepEqual(err.details, ['SLW-SEC-004 privileged Deployment/ns/a: m (values/a.yaml:3)']);
+        return true;
+      },
+    );
+  });
+});

@@ -266,7 +266,9 @@ export function validateObject(obj: KubeObject): SchemaProblem[] {
     }
     checkCustom(obj, custom.schema, '', found);
   }
-  if (!obj.metadata?.name) found.push({ path: 'metadata.name', message: 'required field is missing' });
+  if (!obj.metadata?.name && !obj.metadata?.generateName) {
+    found.push({ path: 'metadata.name', message: 'required field is missing' });
+  }
   if (found.length === 0) return [];
   // De-duplicate: ajv and the walk can report the same path twice (e.g. a required field).
   const seen = new Set<string>();
