@@ -222,6 +222,23 @@ describe('kubectl conformance', () => {
       /created/,
     );
     assert.match(await ok(['-n', 'gen', 'create', 'serviceaccount', 'robot']), /created/);
+    assert.match(
+      await ok(['-n', 'gen', 'create', 'pdb', 'p', '--selector=app=g', '--min-available=1']),
+      /created/,
+    );
+    assert.match(await ok(['-n', 'gen', 'create', 'ingress', 'i', '--rule=g.local/=g:80']), /created/);
+    assert.equal(
+      await ok([
+        '-n',
+        'gen',
+        'get',
+        'ingress',
+        'i',
+        '-o',
+        'jsonpath={.spec.rules[0].http.paths[0].backend.service.name}',
+      ]),
+      'g',
+    );
     const d = JSON.parse(await ok(['-n', 'gen', 'get', 'deploy', 'g', '-o', 'json']));
     assert.equal(d.spec.replicas, 3);
     assert.deepEqual(d.spec.template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'TCP' }]);

@@ -72,6 +72,11 @@ const podSpec: Msg = {
   19: ['schedulerName', 's'],
   20: ['initContainers', { rep: container }],
 };
+const INLINE = '$inline';
+const ingressBackend: Msg = {
+  4: ['service', { 1: ['name', 's'], 2: ['port', { 1: ['name', 's'], 2: ['number', 'i'] }] }],
+  3: ['resource', { 1: ['apiGroup', 's'], 2: ['kind', 's'], 3: ['name', 's'] }],
+};
 const template: Msg = { 1: ['metadata', objectMeta], 2: ['spec', podSpec] };
 
 const KINDS: Record<string, Msg> = {
@@ -137,6 +142,52 @@ const KINDS: Record<string, Msg> = {
         3: ['clusterIP', 's'],
         4: ['type', 's'],
         7: ['sessionAffinity', 's'],
+      },
+    ],
+  },
+  PodDisruptionBudget: {
+    1: ['metadata', objectMeta],
+    2: [
+      'spec',
+      {
+        1: ['minAvailable', 'ios'],
+        2: ['selector', labelSelector],
+        3: ['maxUnavailable', 'ios'],
+        4: ['unhealthyPodEvictionPolicy', 's'],
+      },
+    ],
+  },
+  Ingress: {
+    1: ['metadata', objectMeta],
+    2: [
+      'spec',
+      {
+        1: ['defaultBackend', ingressBackend],
+        2: ['tls', { rep: { 1: ['hosts', { rep: 's' }], 2: ['secretName', 's'] } }],
+        3: [
+          'rules',
+          {
+            rep: {
+              1: ['host', 's'],
+              // IngressRuleValue is inlined in JSON: its `http` sits on the rule itself.
+              2: [
+                INLINE,
+                {
+                  1: [
+                    'http',
+                    {
+                      1: [
+                        'paths',
+                        { rep: { 1: ['path', 's'], 2: ['backend', ingressBackend], 3: ['pathType', 's'] } },
+                      ],
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+        4: ['ingressClassName', 's'],
       },
     ],
   },
@@ -251,7 +302,8 @@ function message(buf: Buffer, schema: Msg, prune: boolean): Record<string, unkno
     } else {
       const v = scalar(kind, r, wire);
       if (prune && isEmpty(v)) continue;
-      out[name] = v;
+      if (name === INLINE && typeof v === 'object') Object.assign(out, v);
+      else out[name] = v;
     }
   }
   return out;
