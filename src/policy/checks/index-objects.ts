@@ -82,8 +82,10 @@ export function containersOf(w: Workload): ContainerView[] {
 
 export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
   if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
+  const ml = sel.matchLabels;
+  if (ml) for (const k in ml) if (labels[k] !== ml[k]) return false;
+  if (!sel.matchExpressions) return true;
+  for (const e of sel.matchExpressions) {
     const has = Object.hasOwn(labels, e.key);
     const val = labels[e.key];
     switch (e.operator) {
@@ -217,11 +219,11 @@ export class ObjectIndex {
   /** Workloads in a namespace whose pod template the selector matches. */
   select(namespace: string, sel: LabelSelector | undefined): Workload[] {
     if (!sel) return [];
-    const pairs = Object.entries(sel.matchLabels ?? {});
+    const ml = sel.matchLabels ?? {};
     let candidates: Workload[] | undefined;
-    for (const [k, v] of pairs) {
+    for (const k in ml) {
       if (!this.indexedKeys.has(k)) continue; // not indexed: the namespace list below is filtered
-      const bucket = this.byLabel.get(`${namespace}\0${k}\0${v}`) ?? [];
+      const bucket = this.byLabel.get(`${namespace}\0${k}\0${ml[k]}`) ?? [];
       if (!candidates || bucket.length < candidates.length) candidates = bucket;
     }
     candidates ??= this.byNamespace.get(namespace) ?? [];

@@ -34,11 +34,25 @@ export function scaledValue(v: unknown, total: number, roundUp: boolean): number
 
 const replicaThreshold: Record<PolicyLevel, number> = { relaxed: 1, standard: 2, strict: 3 };
 
-function probeJson(c: Record<string, unknown>, key: string): string | undefined {
-  const p = c[key];
-  if (!isMap(p)) return undefined;
-  const { initialDelaySeconds: _i, ...rest } = p;
-  return JSON.stringify(rest, Object.keys(rest).sort());
+/** Deep equality of plain JSON values. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka)
+    if (!sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
+
+/** Readiness and liveness probes that check the same thing the same way (initialDelaySeconds aside). */
+function sameProbe(r: unknown, l: unknown): boolean {
+  if (!isMap(r) || !isMap(l)) return false;
+  const keys = new Set([...Object.keys(r), ...Object.keys(l)]);
+  keys.delete('initialDelaySeconds');
+  for (const k of keys) if (!sameJson(r[k], l[k])) return false;
+  return true;
 }
 
 export const RELIABILITY_CHECKS: CheckDefinition[] = [
@@ -94,8 +108,7 @@ export const RELIABILITY_CHECKS: CheckDefinition[] = [
       eachContainer(
         scope,
         (c, w, out) => {
-          const r = probeJson(c.container, 'readinessProbe');
-          if (r !== undefined && r === probeJson(c.container, 'livenessProbe')) {
+          if (sameProbe(c.container.readinessProbe, c.container.livenessProbe)) {
             out.push({
               object: w.object,
               path: `${c.path}.livenessProbe`,
