@@ -104,6 +104,7 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
 
   // Order.
   const expected = target.promotion?.from;
+  const before = reasons.length;
   if (from === to) {
     reasons.push(`${from} cannot be promoted to itself`);
   } else if (expected === undefined) {
@@ -128,6 +129,9 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
       );
     }
   }
+
+  // Soak is measured only along the right order (a refused order would make it noise).
+  const orderOk = reasons.length === before;
 
   // The version must run in the source environment.
   const running = runningVersion(input.deployments, source.name, service);
@@ -158,7 +162,7 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
     version = running.version;
     // Soak.
     const soak = target.promotion?.soak;
-    if (soak !== undefined && !hotfix) {
+    if (soak !== undefined && !hotfix && orderOk) {
       const required = parseDuration(soak);
       const ran = now.getTime() - running.since.getTime();
       if (ran < required) {

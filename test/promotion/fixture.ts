@@ -41,7 +41,7 @@ people:
   anna: { groups: [release-managers], email: anna@shop.example }
   bob: { groups: [approvers] }
   carol: { groups: [approvers] }
-  dave: { groups: [approvers, release-managers] }
+  dave: { groups: [approvers, release-managers], email: dave@shop.example }
   eve: {}
   root: {}
 `;
@@ -64,6 +64,7 @@ export async function fixturePlatform(): Promise<{
   const dir = mkdtempSync(join(tmpdir(), 'slipway-promo-'));
   writeFileSync(join(dir, 'slipway.yaml'), PLATFORM_YAML);
   mkdirSync(join(dir, 'environments'));
+  writeFileSync(join(dir, 'environments', 'development.yaml'), DESIRED('development', 'v1.5.0', 'v2.1.0'));
   writeFileSync(join(dir, 'environments', 'staging.yaml'), DESIRED('staging', 'v1.4.2', 'v2.0.0'));
   writeFileSync(join(dir, 'environments', 'production.yaml'), DESIRED('production', 'v1.4.1', 'v1.9.0'));
   const platform = await loadPlatform(dir);
