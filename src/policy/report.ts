@@ -126,7 +126,6 @@ export function toSarif(report: LintReport, o: { version?: string } = {}): Recor
           driver: {
             name: 'slipway',
             ...(o.version ? { version: o.version, semanticVersion: o.version } : {}),
-            informationUri: 'https://slipway.dev/docs/policy',
             rules,
           },
         },
