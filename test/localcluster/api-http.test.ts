@@ -465,6 +465,44 @@ describe('API server: fault injection', () => {
   });
 });
 
+describe('API server: versions', () => {
+  it('serves autoscaling/v1 HorizontalPodAutoscalers converted to and from autoscaling/v2', async () => {
+    const v1 = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers';
+    const body = {
+      apiVersion: 'autoscaling/v1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'h' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 1,
+        maxReplicas: 4,
+        targetCPUUtilizationPercentage: 50,
+      },
+    };
+    assert.equal((await call('POST', v1, body)).status, 201);
+    const v2 = await call('GET', '/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/h');
+    assert.deepEqual((v2.json.spec as { metrics: unknown }).metrics, [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } },
+      },
+    ]);
+    const patched = await call(
+      'PATCH',
+      `${v1}/h`,
+      { spec: { targetCPUUtilizationPercentage: 65 } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    assert.equal(patched.json.apiVersion, 'autoscaling/v1');
+    assert.equal(
+      (patched.json.spec as { targetCPUUtilizationPercentage: number }).targetCPUUtilizationPercentage,
+      65,
+    );
+    const list = await call('GET', '/apis/autoscaling/v2/horizontalpodautoscalers');
+    assert.equal((list.json.items as unknown[]).length, 1);
+  });
+});
+
 describe('API server: watch-list', () => {
   it('sendInitialEvents streams the current state, then the initial-events-end bookmark', async () => {
     const ev = await watchEvents(

@@ -250,6 +250,18 @@ describe('kubectl conformance', () => {
       await ok(['-n', 'gen', 'get', 'svc', 'g', '-o', 'jsonpath={.spec.ports[0].targetPort}']),
       '8080',
     );
+    assert.match(
+      await ok(['-n', 'gen', 'autoscale', 'deploy', 'g', '--min=2', '--max=5', '--cpu-percent=70']),
+      /autoscaled/,
+    );
+    const hpa = JSON.parse(await ok(['-n', 'gen', 'get', 'hpa', 'g', '-o', 'json']));
+    assert.equal(hpa.apiVersion, 'autoscaling/v2');
+    assert.deepEqual(hpa.spec.metrics, [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+      },
+    ]);
     await ok(['delete', 'namespace', 'gen']);
   });
 

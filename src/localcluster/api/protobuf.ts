@@ -191,6 +191,19 @@ const KINDS: Record<string, Msg> = {
       },
     ],
   },
+  // autoscaling/v1, as `kubectl autoscale` posts it.
+  HorizontalPodAutoscaler: {
+    1: ['metadata', objectMeta],
+    2: [
+      'spec',
+      {
+        1: ['scaleTargetRef', { 1: ['kind', 's'], 2: ['name', 's'], 3: ['apiVersion', 's'] }],
+        2: ['minReplicas', 'i'],
+        3: ['maxReplicas', 'i'],
+        4: ['targetCPUUtilizationPercentage', 'i'],
+      },
+    ],
+  },
   Job: {
     1: ['metadata', objectMeta],
     2: [
@@ -318,7 +331,8 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
     false,
   );
   const typeMeta = (envelope.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
-  const schema = KINDS[typeMeta.kind ?? ''];
+  const hpaV2 = typeMeta.kind === 'HorizontalPodAutoscaler' && typeMeta.apiVersion !== 'autoscaling/v1';
+  const schema = hpaV2 ? undefined : KINDS[typeMeta.kind ?? ''];
   if (!schema) {
     throw badRequest(
       `protobuf bodies are understood for ${Object.keys(KINDS).join(', ')} only; send JSON (kubectl apply -f) for ${typeMeta.kind}`,

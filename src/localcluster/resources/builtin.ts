@@ -66,6 +66,12 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
     categories: ALL,
     subresources: ['status'],
   }),
+  // Served for `kubectl autoscale`; stored as autoscaling/v2 (see conversion.ts).
+  r('autoscaling', 'v1', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, {
+    shortNames: ['hpa'],
+    categories: ALL,
+    subresources: ['status'],
+  }),
   r('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, {
     shortNames: ['pdb'],
     subresources: ['status'],

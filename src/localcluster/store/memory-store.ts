@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject, WatchEvent, WatchEventType } from '../../shared/kube-types.ts';
 import { BUILTIN_RESOURCES, type ResourceInfo, resourcesFromCrd, typeKey } from '../resources/builtin.ts';
+import { fromStorage, toStorage } from '../resources/conversion.ts';
 import { applyDefaults } from '../resources/defaults.ts';
 import {
   ApiStatusError,
@@ -93,7 +94,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   let compactedRv = 0;
   let rv = 0;
 
-  for (const info of BUILTIN_RESOURCES) infos.set(typeKey(info), [info]);
+  for (const info of BUILTIN_RESOURCES) infos.set(typeKey(info), [...(infos.get(typeKey(info)) ?? []), info]);
 
   const keyOf = (t: ResourceType) => typeKey(t);
   const nsOf = (t: ResourceType, ns: string | undefined) => (t.namespaced ? (ns ?? '') : '');
@@ -410,7 +411,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     },
     create(t, input, options = {}) {
       const key = known(t);
-      const obj = clone(input);
+      const obj = toStorage(t, clone(input), undefined);
       obj.metadata ??= {};
       if (!obj.metadata.name && obj.metadata.generateName) {
         obj.metadata.name = obj.metadata.generateName + randomUUID().replace(/-/g, '').slice(0, 5);
@@ -425,7 +426,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       if (obj.metadata.resourceVersion) {
         throw badRequest('resourceVersion should not be set on objects to be created');
       }
-      obj.apiVersion = t.group ? `${t.group}/${t.version}` : t.version;
+      obj.apiVersion = storageApiVersion(t);
       obj.kind = t.kind;
       obj.metadata.uid = randomUUID();
       obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -436,13 +437,13 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       if (key === CRD_KEY) markCrdEstablished(obj);
       if (options.dryRun) {
         obj.metadata.resourceVersion = String(rv);
-        return clone(obj);
+        return withVersion(t, clone(obj));
       }
       rv++;
       obj.metadata.resourceVersion = String(rv);
       put(key, ns, obj, undefined);
       record(key, 'ADDED', obj);
-      return clone(obj);
+      return withVersion(t, clone(obj));
     },
     update(t, input, options = {}) {
       const key = known(t);
@@ -450,6 +451,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       const ns = nsOf(t, input.metadata.namespace);
       const prev = bucket(key, ns, false)?.get(name);
       if (!prev) throw notFound(t.group, t.plural, name);
+      input = toStorage(t, input, prev);
       const expectRv = options.resourceVersion ?? input.metadata.resourceVersion;
       if (expectRv && expectRv !== prev.metadata.resourceVersion) {
         throw conflict(t.group, t.plural, name, STALE_MESSAGE);
@@ -493,23 +495,23 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         }
         if (key === CRD_KEY) markCrdEstablished(next);
       }
-      next.apiVersion = t.group ? `${t.group}/${t.version}` : t.version;
+      next.apiVersion = storageApiVersion(t);
       next.kind = t.kind;
       const gen = prev.metadata.generation ?? 1;
       next.metadata.generation = specPart(next) !== specPart(prev) ? gen + 1 : gen;
       if (options.dryRun) {
         next.metadata.resourceVersion = prev.metadata.resourceVersion as string;
-        return clone(next);
+        return withVersion(t, clone(next));
       }
-      return clone(commitUpdate(key, ns, next, prev));
+      return withVersion(t, clone(commitUpdate(key, ns, next, prev)));
     },
     delete(t, namespace, name, options = {}) {
       const key = known(t);
       const ns = nsOf(t, namespace);
       const obj = bucket(key, ns, false)?.get(name);
       if (!obj) throw notFound(t.group, t.plural, name);
-      if (options.dryRun) return clone(obj);
-      return clone(deleteObject(key, ns, obj, options.propagationPolicy ?? 'Background'));
+      if (options.dryRun) return withVersion(t, clone(obj));
+      return withVersion(t, clone(deleteObject(key, ns, obj, options.propagationPolicy ?? 'Background')));
     },
     watch(t, options, handler) {
       const key = known(t);
@@ -583,8 +585,13 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   };
 
   function withVersion(t: ResourceType, o: KubeObject): KubeObject {
-    o.apiVersion = t.group ? `${t.group}/${t.version}` : t.version;
-    return o;
+    return fromStorage(t, o);
+  }
+
+  /** Objects are stored in the first registered version of their type. */
+  function storageApiVersion(t: ResourceType): string {
+    const v = infos.get(keyOf(t))?.[0]?.version ?? t.version;
+    return t.group ? `${t.group}/${v}` : v;
   }
 
   function markCrdEstablished(crd: KubeObject): void {
