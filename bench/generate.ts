@@ -71,7 +71,12 @@ export function writeSlipwayPlatform(dir: string, count: number): void {
  * Writes a Kustomize tree producing the same objects: `base/` holds the manifests rendered for the base
  * values (one file per service), each overlay sets namespace, labels, replicas and image tags.
  */
-export function writeKustomizeTree(dir: string, baseManifests: Map<string, string>, count: number): void {
+export function writeKustomizeTree(
+  dir: string,
+  baseManifests: Map<string, string>,
+  deployments: ReadonlyMap<string, readonly string[]>,
+  count: number,
+): void {
   const base = join(dir, 'base');
   mkdirSync(base, { recursive: true });
   const resources: string[] = [];
@@ -93,7 +98,9 @@ export function writeKustomizeTree(dir: string, baseManifests: Map<string, strin
       `      slipway.dev/environment: ${e}`,
       'replicas:',
     ];
-    for (let i = 0; i < count; i++) lines.push(`  - name: ${serviceName(i)}\n    count: ${replicas}`);
+    for (let i = 0; i < count; i++) {
+      for (const d of deployments.get(serviceName(i)) ?? []) lines.push(`  - name: ${d}\n    count: ${replicas}`);
+    }
     lines.push('images:');
     for (let i = 0; i < count; i++) {
       lines.push(`  - name: ghcr.io/bench/${serviceName(i)}\n    newTag: v1.${i % 7}.0`);

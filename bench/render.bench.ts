@@ -37,7 +37,13 @@ try {
   // The same manifests as a Kustomize tree: the base is slipway's own output for the first environment.
   const kdir = join(root, 'kustomize');
   const base = new Map(firstEnv.map((r) => [r.service, toYaml(r.objects)]));
-  writeKustomizeTree(kdir, base, COUNT);
+  const deployments = new Map(
+    firstEnv.map((r) => [
+      r.service,
+      r.objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name ?? ''),
+    ]),
+  );
+  writeKustomizeTree(kdir, base, deployments, COUNT);
   let kustomizeMs = Number.NaN;
   const k0 = performance.now();
   let kustomizeOk = true;

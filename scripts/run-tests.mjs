@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const roots = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const passthrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
-const searchRoots = roots.length > 0 ? roots : ['src', 'test', 'demo-service'];
+const searchRoots = roots.length > 0 ? roots : ['src', 'test', 'demo-service', 'examples'];
 
 function collect(dir, out) {
   let entries;

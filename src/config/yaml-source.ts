@@ -12,10 +12,10 @@ import {
   LineCounter,
   type Node,
   parseAllDocuments,
-  stringify,
   type YAMLError,
 } from 'yaml';
 import { configError, SlipwayError, SlipwayErrorList, type SourceLocation } from '../shared/errors.ts';
+import { stringifyManifest } from '../shared/yaml-emit.ts';
 
 /** Larger files are refused before parsing: no config or values file is legitimately this big. */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;
@@ -206,16 +206,10 @@ export async function readYamlFile(path: string, displayPath?: string): Promise<
 /**
  * YAML that Kubernetes (YAML 1.1) reads back exactly: strings that 1.1 would take for booleans,
  * octal numbers, sexagesimals, dates or nulls are quoted. Deterministic: key order is kept as given,
- * no anchors, no line folding.
+ * no anchors, no line folding. One writer for the whole product: src/shared/yaml-emit.ts.
  */
 export function stringifyYamlForKubernetes(value: unknown): string {
-  return stringify(value, {
-    version: '1.1',
-    lineWidth: 0,
-    minContentWidth: 0,
-    aliasDuplicateObjects: false,
-    indentSeq: true,
-  });
+  return stringifyManifest(value);
 }
 
 // ---------- helpers ----------

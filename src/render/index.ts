@@ -15,6 +15,7 @@ import { renderServiceAccount } from './serviceaccount.ts';
 import { renderServiceMonitor } from './servicemonitor.ts';
 import { renderTraffic } from './traffic.ts';
 
+export { conventionalOrder, toYaml } from '../shared/yaml-emit.ts';
 export { configMapName } from './configmap.ts';
 export type { ChartContext, Color, Track } from './context.ts';
 export { PRIMARY_SERVICE_LABEL, SECRET_SOURCE_ANNOTATION } from './context.ts';
@@ -30,7 +31,6 @@ export {
   renderHttpRoute,
   renderVirtualService,
 } from './traffic.ts';
-export { conventionalOrder, toYaml } from './yaml.ts';
 
 /** Helm's install order (pkg/release/util/kind_sorter.go); kinds it does not know come after, by name. */
 const KIND_ORDER = [

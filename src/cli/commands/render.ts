@@ -7,21 +7,26 @@ import type { Command } from '@commander-js/extra-typings';
 import type { LoadedPlatform } from '../../config/load.ts';
 import { loadPlatform } from '../../config/load.ts';
 import type { ValueOverrides } from '../../config/values.ts';
+import { assertNoLintErrors, lintRenderedServices } from '../../policy/lint.ts';
 import { toYaml } from '../../render/index.ts';
 import { type RenderedService, renderPlatform } from '../../render/platform.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /**
- * Lint hook: checks the rendered manifests before they are printed or written, unless --no-lint.
- * Policy integration (lintRendered + assertNoLintErrors from src/policy) plugs in here; until then it
- * accepts everything.
+ * The policy checks `slipway lint` runs, on exactly what is about to be printed or written: errors at
+ * the environment's policy level (and any loosening of the security settings, --set flags included)
+ * stop render with exit 1 and nothing is written. `--no-lint` skips this.
  */
 export async function lintRenderedForRender(
-  _platform: LoadedPlatform,
-  _env: string,
-  _rendered: readonly RenderedService[],
-): Promise<void> {}
+  platform: LoadedPlatform,
+  env: string,
+  rendered: readonly RenderedService[],
+  overrides: ValueOverrides,
+): Promise<void> {
+  const report = await lintRenderedServices(platform, env, rendered, overrides);
+  assertNoLintErrors(report.findings);
+}
 
 export function registerRender(program: Command): void {
   program
@@ -54,7 +59,7 @@ export function registerRender(program: Command): void {
         ...(service === undefined ? {} : { services: [service] }),
         overrides,
       });
-      if (options.lint) await lintRenderedForRender(platform, options.env, rendered);
+      if (options.lint) await lintRenderedForRender(platform, options.env, rendered, overrides);
       if (options.outputDir === undefined) {
         process.stdout.write(toYaml(rendered.flatMap((r) => r.objects)));
         return;

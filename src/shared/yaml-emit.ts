@@ -2,11 +2,11 @@
 // anchors, and every string that YAML 1.1 (what Kubernetes reads) could take for anything but that
 // string quoted: yes/on/no/y/n, 0755, 12:30, 1e3, ~, <<, =, leading indicators, ": " and " #".
 //
-// Why not `yaml`'s stringify (config/yaml-source.ts stringifyYamlForKubernetes, which this output
-// parses back identically to): it costs ~3.5 ms per service, 7 s for the 500 × 4 render benchmark
+// This is the one YAML writer of slipway (manifests, values, desired state). Why not `yaml`'s
+// stringify (which this output parses back identically to): it costs ~3.5 ms per service, 7 s for the 500 × 4 render benchmark
 // whose budget is 2 s. Manifests are plain JSON data (maps, lists, strings, numbers, booleans, null),
 // which is all this emitter handles; its tests round-trip through yaml.parse(…, { version: '1.1' }).
-import type { KubeObject } from '../shared/kube-types.ts';
+import type { KubeObject } from './kube-types.ts';
 
 const TOP_ORDER = ['apiVersion', 'kind', 'metadata', 'type', 'spec', 'data', 'stringData', 'binaryData'];
 const META_ORDER = ['name', 'generateName', 'namespace', 'labels', 'annotations'];
