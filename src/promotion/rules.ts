@@ -18,7 +18,7 @@ import type { EnvironmentConfig } from '../config/schema.ts';
 import type { DeploymentSeen, PromotedVersion } from '../store/types.ts';
 import { formatDuration, formatTime, parseDuration } from './duration.ts';
 import { activeFreeze } from './freeze.ts';
-import { can, type UserRef, whoMay } from './roles.ts';
+import { can, personOf, type UserRef, whoMay } from './roles.ts';
 
 export interface PromotionCheckInput {
   platform: LoadedPlatform;
@@ -188,8 +188,44 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
     reasons.push(`${name} may not deploy to ${to} (who may: ${whoMay(platform, to, 'deploy')})`);
   }
 
+  // Approvals that can never be given (too few approvers other than the requester) are refused now
+  // rather than left to expire.
+  const needed = approvalsNeeded(target, hotfix);
+  const requester =
+    personOf(platform, input.user) ?? (typeof input.user === 'string' ? input.user : input.user.name);
+  const eligible = eligibleApprovers(platform, to, requester);
+  if (eligible !== undefined && eligible.length < needed) {
+    reasons.push(
+      `${to} needs ${needed} approval${needed === 1 ? '' : 's'}${hotfix ? ' for a hotfix' : ''} but only ${eligible.length} ${eligible.length === 1 ? 'person' : 'people'} other than ${requester} may approve there${eligible.length > 0 ? ` (${eligible.join(', ')})` : ''}; add approvers under roles: of ${to}`,
+    );
+  }
+
   if (reasons.length > 0 || !version) return { allowed: false, reasons };
-  return { allowed: true, approvalsNeeded: approvalsNeeded(target, hotfix), hotfix, version };
+  return { allowed: true, approvalsNeeded: needed, hotfix, version };
+}
+
+/**
+ * The people who may approve promotions to `env`, except `requester`, when they can be counted:
+ * undefined when anyone may (no roles, or `*`). Entries that are neither a person nor a group of one
+ * count as one person each (someone known only by name or email).
+ */
+export function eligibleApprovers(
+  platform: LoadedPlatform,
+  env: string,
+  requester: string,
+): string[] | undefined {
+  const roles = getEnvironment(platform, env).roles;
+  if (!roles) return undefined;
+  const entries = [...(roles.approver ?? []), ...(roles.admin ?? [])];
+  if (entries.includes('*')) return undefined;
+  const people = platform.platform.people ?? {};
+  const groups = new Set(Object.values(people).flatMap((p) => p.groups ?? []));
+  const out = new Set<string>();
+  for (const name of Object.keys(people)) if (can(platform, env, name, 'approve')) out.add(name);
+  for (const e of entries)
+    if (!Object.hasOwn(people, e) && !groups.has(e)) out.add(personOf(platform, e) ?? e);
+  out.delete(requester);
+  return [...out].sort();
 }
 
 function matches(running: PromotedVersion, wanted: PromotedVersion): boolean {

@@ -1,7 +1,7 @@
 // The pure promotion rules and roles, on the fixture platform (development → staging → production).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { LoadedPlatform } from '../../src/config/load.ts';
+import { type LoadedPlatform, loadPlatform } from '../../src/config/load.ts';
 import { environmentSchema } from '../../src/config/schema.ts';
 import { formatDuration, parseDuration } from '../../src/promotion/duration.ts';
 import { currentUser, describeUser } from '../../src/promotion/identity.ts';
@@ -9,6 +9,7 @@ import { can, whoMay } from '../../src/promotion/roles.ts';
 import {
   approvalsNeeded,
   checkPromotion,
+  eligibleApprovers,
   type PromotionCheckInput,
   promotionSources,
 } from '../../src/promotion/rules.ts';
@@ -264,4 +265,77 @@ test('durations', () => {
   assert.equal(formatDuration(3_600_000 + 5000), '1h');
   assert.equal(formatDuration(86_400_000 * 2 + 3_600_000), '2d1h');
   assert.equal(formatDuration(45_500), '45s');
+});
+
+describe('approvals that can never be given', () => {
+  test('refused when fewer people than needed (other than the requester) may approve', () => {
+    const narrowed: LoadedPlatform = {
+      ...platform,
+      environments: platform.environments.map((e) =>
+        e.name === 'production' ? { ...e, roles: { ...e.roles, approver: ['bob'], admin: [] } } : e,
+      ),
+    };
+    const r = check({ platform: narrowed });
+    assert.deepEqual((r as { reasons: string[] }).reasons, [
+      'production needs 2 approvals but only 1 person other than anna may approve there (bob); add approvers under roles: of production',
+    ]);
+    assert.deepEqual(eligibleApprovers(platform, 'production', 'dave'), ['bob', 'carol', 'root']);
+    assert.equal(eligibleApprovers(platform, 'development', 'dave'), undefined);
+  });
+});
+
+describe('the ehealth example', () => {
+  let ehealth: LoadedPlatform;
+  before(async () => {
+    ehealth = await loadPlatform(new URL('../../examples/ehealth', import.meta.url).pathname);
+  });
+
+  test('roles follow document 002: privileged promotion to prod, suppliers may only look', () => {
+    assert.equal(can(ehealth, 'prod', 'jens.poulsen', 'deploy'), true);
+    assert.equal(can(ehealth, 'prod', 'lars.nielsen', 'deploy'), false);
+    assert.equal(can(ehealth, 'prod', 'anna.jensen', 'view'), true);
+    assert.equal(can(ehealth, 'prod', 'anna.jensen', 'deploy'), false);
+    assert.equal(can(ehealth, 'prod', 'mette.hansen', 'admin'), true);
+    assert.equal(can(ehealth, 'exttest', 'lars.nielsen', 'deploy'), true);
+    assert.equal(can(ehealth, 'inttest', 'peter.larsen@telemed-supplier.example', 'deploy'), true);
+    assert.deepEqual(eligibleApprovers(ehealth, 'prod', 'jens.poulsen'), ['mette.hansen', 'sofie.berg']);
+  });
+
+  test('strict order inttest → exttest → preprod → prod; a hotfix may skip to prod', () => {
+    const deployments = [
+      {
+        environment: 'exttest',
+        service: 'telemed-api',
+        version: 'v4.3.0',
+        digest: undefined,
+        status: 'succeeded' as const,
+        finishedAt: '2026-03-01T00:00:00.000Z',
+      },
+    ];
+    const base = {
+      platform: ehealth,
+      service: 'telemed-api',
+      user: 'jens.poulsen',
+      now: TUESDAY_NOON,
+      deployments,
+    };
+    const normal = checkPromotion({ ...base, from: 'exttest', to: 'prod', hotfix: false });
+    assert.deepEqual((normal as { reasons: string[] }).reasons, [
+      'prod is promoted from preprod, not from exttest; only a hotfix (--hotfix) may skip environments',
+    ]);
+    assert.deepEqual(checkPromotion({ ...base, from: 'exttest', to: 'prod', hotfix: true }), {
+      allowed: true,
+      approvalsNeeded: 2,
+      hotfix: true,
+      version: { version: 'v4.3.0' },
+    });
+    const preprod = checkPromotion({
+      ...base,
+      user: 'lars.nielsen',
+      from: 'exttest',
+      to: 'preprod',
+      hotfix: false,
+    });
+    assert.equal(preprod.allowed, true);
+  });
 });
