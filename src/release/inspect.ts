@@ -1,0 +1,99 @@
+// Read-only operations: the release status of every service of an environment, and the diff of one
+// service between the cluster and what a deploy would apply.
+import type { LoadedPlatform } from '../config/load.ts';
+import { serviceNames } from '../config/model.ts';
+import type { ValueOverrides } from '../config/values.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { type HealthStatus, worstHealth } from '../kube/health.ts';
+import { liveHealth } from '../kube/rollout.ts';
+import { renderService } from '../render/index.ts';
+import { chartContextFor } from '../render/platform.ts';
+import { diffManifests, type ObjectChange } from './diff.ts';
+import { holderIsGone, serviceTarget, versionText } from './engine.ts';
+import { RELEASE_STATUS } from './history.ts';
+import { readLock } from './lock.ts';
+import { withOwnership, workloadsOf } from './plan.ts';
+
+export interface ServiceStatus {
+  service: string;
+  environment: string;
+  /** The running (deployed) revision and version, if any. */
+  revision?: number;
+  version?: string;
+  deployedAt?: string;
+  health: HealthStatus;
+  /** The newest revision when it is not the deployed one (pending, failed…). */
+  latest?: { revision: number; status: string; failure?: string };
+  /** A release holding the lock right now; `stale` when its holder is gone (resume will finish it). */
+  inProgress?: { holder: string; since?: string; stale: boolean; reason?: string };
+}
+
+export async function releaseStatus(
+  client: KubeClient,
+  o: { platform: LoadedPlatform; environment: string; services?: string[] },
+): Promise<ServiceStatus[]> {
+  const names = o.services?.length ? o.services : serviceNames(o.platform);
+  return await Promise.all(
+    names.map(async (service): Promise<ServiceStatus> => {
+      const t = serviceTarget(client, { platform: o.platform, service, environment: o.environment });
+      const [all, lock] = await Promise.all([t.history.list(service), readLock(client, service)]);
+      const deployed = all.find((r) => r.status === RELEASE_STATUS.deployed);
+      const latest = all[0];
+      const refs = workloadsOf(deployed?.manifests ?? latest?.manifests ?? []).map((w) => ({
+        apiVersion: w.apiVersion,
+        kind: w.kind,
+        name: w.metadata.name ?? '',
+        namespace: t.namespace,
+      }));
+      const health = refs.length
+        ? worstHealth((await liveHealth(client, refs)).map((h) => h.health))
+        : { status: 'Missing' as const, message: 'never deployed' };
+      return {
+        service,
+        environment: o.environment,
+        ...(deployed
+          ? {
+              revision: deployed.revision,
+              version: versionText(deployed),
+              deployedAt: deployed.endedAt ?? deployed.startedAt,
+            }
+          : {}),
+        health,
+        ...(latest && latest.revision !== deployed?.revision
+          ? {
+              latest: {
+                revision: latest.revision,
+                status: latest.status,
+                ...(latest.failure ? { failure: latest.failure.reason } : {}),
+              },
+            }
+          : {}),
+        ...(lock && !lock.expired
+          ? {
+              inProgress: {
+                holder: lock.holder,
+                ...(lock.acquiredAt ? { since: lock.acquiredAt.toISOString() } : {}),
+                stale: holderIsGone(lock),
+                ...(lock.reason ? { reason: lock.reason } : {}),
+              },
+            }
+          : lock && latest?.status === RELEASE_STATUS.pending
+            ? { inProgress: { holder: lock.holder, stale: true } }
+            : {}),
+      };
+    }),
+  );
+}
+
+/** What a deploy of the service would change: per object, live → desired. */
+export async function diffService(
+  client: KubeClient,
+  o: { platform: LoadedPlatform; service: string; environment: string; overrides?: ValueOverrides },
+): Promise<ObjectChange[]> {
+  const t = serviceTarget(client, o);
+  const ctx = await chartContextFor(o.platform, o.service, o.environment, o.overrides);
+  const ownership = { platform: o.platform.platform.name, environment: o.environment, service: o.service };
+  const manifests = withOwnership(renderService(ctx), ownership, t.namespace);
+  const previous = await t.history.lastGood(o.service);
+  return await diffManifests(client, manifests, t.namespace, previous?.manifests ?? [], ownership);
+}

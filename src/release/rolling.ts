@@ -1,0 +1,96 @@
+// The rolling strategy: apply every object (server-side, field manager slipway), track every
+// Deployment until the rolling update completes, run the smoke tests, then prune what this release
+// no longer renders. Old pods keep serving until new ones are ready (maxUnavailable 0 by default), so
+// a crash at any step leaves the service up.
+import { ReleaseFailure } from './failure.ts';
+import { runHooks } from './hooks.ts';
+import { applyOrder, objectKey, ownershipSelector, pruneKinds, workloadsOf } from './plan.ts';
+import { runSmokeTests } from './smoke.ts';
+import { trackDeployments } from './track.ts';
+import type { PlannedStep, StrategyContext, StrategyExecutor } from './types.ts';
+
+export const ROLLING_STEPS = {
+  hooks: 'pre-deploy hooks',
+  apply: 'apply',
+  track: 'track rollout',
+  smoke: 'smoke tests',
+  prune: 'prune',
+} as const;
+
+/** Applies the manifests in dependency order; answers a summary line. */
+export async function applyManifests(
+  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'events'>,
+): Promise<string> {
+  let n = 0;
+  for (const obj of applyOrder(ctx.manifests)) {
+    await ctx.client.apply(obj, { force: true });
+    ctx.events.log(`applied ${obj.kind}/${obj.metadata.name}`);
+    n++;
+  }
+  return `${n} object${n === 1 ? '' : 's'} applied`;
+}
+
+/** Deletes objects of this service that the manifests no longer contain. */
+export async function pruneManifests(
+  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'namespace' | 'release' | 'events'> & {
+    previous?: StrategyContext['previous'];
+  },
+): Promise<string> {
+  const r = ctx.release;
+  const deleted = await ctx.client.prune({
+    labelSelector: ownershipSelector({
+      platform: r.platform,
+      environment: r.environment,
+      service: r.service,
+    }),
+    keep: new Set(ctx.manifests.map((o) => objectKey(o, ctx.namespace))),
+    kinds: pruneKinds(ctx.manifests, ctx.previous?.manifests ?? []),
+    namespace: ctx.namespace,
+  });
+  for (const d of deleted) ctx.events.log(`pruned ${d}`);
+  return deleted.length ? `deleted ${deleted.join(', ')}` : 'nothing to prune';
+}
+
+export const rollingStrategy: StrategyExecutor = {
+  type: 'rolling',
+  plan(ctx) {
+    const steps: PlannedStep[] = [];
+    const hooks = ctx.serviceConfig.hooks;
+    if (hooks?.backup || hooks?.preDeploy?.length) steps.push({ name: ROLLING_STEPS.hooks });
+    steps.push({ name: ROLLING_STEPS.apply, detail: `${ctx.manifests.length} objects` });
+    const workloads = workloadsOf(ctx.manifests).map((w) => w.metadata.name ?? '');
+    if (workloads.length) steps.push({ name: ROLLING_STEPS.track, data: { deployments: workloads } });
+    if (ctx.serviceConfig.smokeTests?.some((t) => 'http' in t)) steps.push({ name: ROLLING_STEPS.smoke });
+    steps.push({ name: ROLLING_STEPS.prune });
+    return steps;
+  },
+  async execute(step, ctx) {
+    switch (step.name) {
+      case ROLLING_STEPS.hooks:
+        return await runHooks(ctx);
+      case ROLLING_STEPS.apply:
+        return await applyManifests(ctx);
+      case ROLLING_STEPS.track: {
+        const names = (step.data?.deployments as string[] | undefined) ?? [];
+        const done = await trackDeployments(ctx.client, names, {
+          namespace: ctx.namespace,
+          deadline: ctx.deadline,
+          onProgress: (p) => ctx.events.progress(p),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+        });
+        return done.map((p) => `${p.kind}/${p.name} ${p.available}/${p.desired} available`).join(', ');
+      }
+      case ROLLING_STEPS.smoke:
+        return await runSmokeTests(ctx.client, {
+          service: ctx.service,
+          namespace: ctx.namespace,
+          config: ctx.serviceConfig,
+          log: ctx.events.log,
+        });
+      case ROLLING_STEPS.prune:
+        return await pruneManifests(ctx);
+      default:
+        throw new ReleaseFailure(`the rolling strategy has no step "${step.name}"`);
+    }
+  },
+};
