@@ -33,6 +33,12 @@ export interface LoadedPlatform {
   environments: EnvironmentConfig[];
   /** Per environment; an empty state when environments/<env>.yaml is absent. */
   desired: Map<string, { file: YamlFile | undefined; state: DesiredState }>;
+  /**
+   * Platform-relative paths of the values files that exist (`values.yaml`, `values/<x>.yaml`), listed
+   * once at load so that looking up the optional layers of 500 services costs no file-system calls.
+   * Absent on hand-made platforms: every optional file is then tried.
+   */
+  valuesFiles?: ReadonlySet<string>;
 }
 
 /** Validates slipway.yaml: schema, then cross-references. Pure; throws a SlipwayErrorList. */
@@ -197,10 +203,9 @@ export async function loadPlatform(dir: string): Promise<LoadedPlatform> {
     }
   }
 
+  const valuesDirNames = await listDir(join(abs, VALUES_DIR));
   if (platform) {
-    errors.push(
-      ...checkValuesFileNames(platform, await listDir(join(abs, VALUES_DIR)), display(join(abs, VALUES_DIR))),
-    );
+    errors.push(...checkValuesFileNames(platform, valuesDirNames, display(join(abs, VALUES_DIR))));
   }
   throwIfAny(errors);
   const p = platform as Platform;
@@ -210,7 +215,9 @@ export async function loadPlatform(dir: string): Promise<LoadedPlatform> {
   for (const env of p.environments) {
     ordered.set(env.name, desired.get(env.name) ?? { file: undefined, state: emptyDesiredState(env.name) });
   }
-  return { dir: abs, file, platform: p, environments: p.environments, desired: ordered };
+  const valuesFiles = new Set(valuesDirNames.map((n) => `${VALUES_DIR}/${n}`));
+  if ((await listDir(abs)).includes(BASE_VALUES_FILE)) valuesFiles.add(BASE_VALUES_FILE);
+  return { dir: abs, file, platform: p, environments: p.environments, desired: ordered, valuesFiles };
 }
 
 // ---------- cross-references inside slipway.yaml ----------

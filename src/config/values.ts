@@ -104,6 +104,7 @@ export async function collectLayers(
     ['service.environment', `values/${service}.${env}.yaml`],
   ];
   for (const [kind, rel] of files) {
+    if (p.valuesFiles && !p.valuesFiles.has(rel)) continue;
     const file = await readOptional(p, join(p.dir, rel), rel);
     if (file) layers.push(fileLayer(kind, rel, file));
   }
