@@ -29,6 +29,7 @@ export {
   type OperationContext,
   type PromotionRequest,
   type PromotionView,
+  readAudit,
   recordDeployment,
   reject,
   requestPromotion,

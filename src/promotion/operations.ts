@@ -6,13 +6,14 @@ import { getEnvironment } from '../config/model.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type {
   ApprovalRecord,
+  AuditRecord,
   DeploymentSeen,
   PromotedVersion,
   PromotionRecord,
   PromotionStatus,
   StateStore,
 } from '../store/types.ts';
-import { appendAudit } from './audit.ts';
+import { type AuditQuery, appendAudit, listAudit } from './audit.ts';
 import { formatTime, parseDuration } from './duration.ts';
 import { authorize, can, personOf, type UserRef } from './roles.ts';
 import { checkPromotion } from './rules.ts';
@@ -339,6 +340,23 @@ export async function listPromotions(
   const all = await ctx.store.listPromotions(filter);
   const user = actorName(ctx.platform, ctx.user);
   return all.filter((p) => can(ctx.platform, p.to, user, 'view'));
+}
+
+/** Audit entries of the environments the user may view (entries without an environment included). */
+export async function readAudit(ctx: OperationContext, query: AuditQuery = {}): Promise<AuditRecord[]> {
+  if (query.environment !== undefined) {
+    await authorize({ ...ctx, user: actorName(ctx.platform, ctx.user) }, query.environment, 'view', {
+      operation: 'audit',
+    });
+  }
+  const user = actorName(ctx.platform, ctx.user);
+  const known = new Set(ctx.platform.environments.map((e) => e.name));
+  return (await listAudit(ctx.store, query)).filter(
+    (e) =>
+      e.environment === undefined ||
+      !known.has(e.environment) ||
+      can(ctx.platform, e.environment, user, 'view'),
+  );
 }
 
 /**

@@ -46,7 +46,7 @@ export function isUniqueViolation(e: unknown): boolean {
 
 function isBusy(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  return code === 'SQLITE_BUSY' || code === '40001' || code === '40P01';
+  return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || code === '40001' || code === '40P01';
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);

@@ -11,6 +11,7 @@ import {
   listPromotions,
   markPromotion,
   type OperationContext,
+  readAudit,
   reject,
   requestPromotion,
 } from '../../src/promotion/operations.ts';
@@ -256,6 +257,25 @@ describeEachBackend('promotion operations', (fresh) => {
         ['eve', 'permission-denied', 'staging', 'deploy'],
       ],
     );
+
+    // Reading the audit log is limited to the environments the user may view.
+    const hidden: LoadedPlatform = {
+      ...platform,
+      environments: platform.environments.map((e) =>
+        e.name === 'production' ? { ...e, roles: { ...e.roles, viewer: ['root'] } } : e,
+      ),
+    };
+    const eveSees = await readAudit({ store, platform: hidden, user: 'eve', now: TUESDAY });
+    assert.deepEqual(
+      eveSees.map((e) => e.environment),
+      ['staging'],
+    );
+    await assert.rejects(
+      readAudit({ store, platform: hidden, user: 'eve', now: TUESDAY }, { environment: 'production' }),
+      isError('forbidden', /eve may not view production/),
+    );
+    // Four entries above plus eve's refused read.
+    assert.equal((await readAudit(ctx(store, 'anna'), { environment: 'production' })).length, 5);
   });
 
   test('no approvals needed: approved at once; all services at once; list filtered by view', async (t) => {
