@@ -2,7 +2,7 @@
 // server call exactly these; every permission check and every audit entry lives here, never at an edge.
 // Each takes the store, the loaded platform, the acting user and `now`.
 import type { LoadedPlatform } from '../config/load.ts';
-import { getEnvironment } from '../config/model.ts';
+import { getEnvironment, getService } from '../config/model.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type {
   ApprovalRecord,
@@ -48,7 +48,10 @@ export function actorName(platform: LoadedPlatform, user: UserRef): string {
 }
 
 function servicesOf(ctx: OperationContext, req: PromotionRequest): string[] {
-  if (req.service !== 'all') return [req.service];
+  if (req.service !== 'all') {
+    getService(ctx.platform, req.service); // notFound with a suggestion
+    return [req.service];
+  }
   const state = ctx.platform.desired.get(req.from)?.state;
   const names = Object.keys(state?.services ?? {}).sort();
   if (names.length === 0) {
@@ -80,6 +83,25 @@ export async function requestPromotion(
   const services = servicesOf(ctx, req);
   if (req.service === 'all' && (req.version !== undefined || req.digest !== undefined)) {
     throw new SlipwayError('usage', 'a version or digest can only be given when promoting one service');
+  }
+  // One open promotion per service and target: a second request would race the first.
+  for (const open of await store.listPromotions({
+    status: ['requested', 'approved', 'running'],
+    to: req.to,
+  })) {
+    if (open.service !== req.service && open.service !== 'all' && req.service !== 'all') continue;
+    if (await expireIfDue(ctx, open, actor)) continue;
+    throw new SlipwayError(
+      'conflict',
+      `promotion #${open.id} of ${open.service} to ${req.to} is already ${open.status}`,
+      {
+        hint:
+          open.status === 'requested'
+            ? `Approve or reject #${open.id} first (the requester may withdraw it with reject).`
+            : `Wait for #${open.id} to finish.`,
+        data: { id: open.id, status: open.status },
+      },
+    );
   }
   const deployments = await store.listDeployments({ environment: req.from });
   const reasons: string[] = [];

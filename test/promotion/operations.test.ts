@@ -278,10 +278,18 @@ describeEachBackend('promotion operations', (fresh) => {
     assert.equal((await readAudit(ctx(store, 'anna'), { environment: 'production' })).length, 5);
   });
 
-  test('no approvals needed: approved at once; all services at once; list filtered by view', async (t) => {
+  test('no approvals needed: approved at once; all services at once; one open promotion per service', async (t) => {
     const store = await fresh(t);
     if (!store) return;
     await seed(store);
+    // Promoting all services reports the reasons per service.
+    await assert.rejects(
+      requestPromotion(ctx(store, 'ci', TUESDAY), { service: 'all', from: 'development', to: 'staging' }),
+      (e: unknown) =>
+        e instanceof SlipwayError &&
+        e.details.length === 2 &&
+        e.details[0]!.startsWith('booking: v1.4.2-hot has run in development for 5m of the required 30m'),
+    );
     const later = hoursAfter(TUESDAY, 1);
     const p = await requestPromotion(ctx(store, 'ci', later), {
       service: 'all',
@@ -291,14 +299,31 @@ describeEachBackend('promotion operations', (fresh) => {
     assert.equal(p.status, 'approved');
     assert.equal(p.decidedAt, later.toISOString());
     assert.deepEqual(p.versions, { booking: { version: 'v1.4.2-hot' }, search: { version: 'v2.0.0-hot' } });
-    // Promoting all services reports the reasons per service.
-    await assert.rejects(
-      requestPromotion(ctx(store, 'ci', TUESDAY), { service: 'all', from: 'development', to: 'staging' }),
-      (e: unknown) =>
-        e instanceof SlipwayError &&
-        e.details.length === 2 &&
-        e.details[0]!.startsWith('booking: v1.4.2-hot has run in development for 5m of the required 30m'),
-    );
     assert.equal((await listPromotions(ctx(store, 'eve'))).length, 1);
+    await assert.rejects(
+      requestPromotion(ctx(store, 'ci', later), { service: 'booking', from: 'development', to: 'staging' }),
+      isError('conflict', /promotion #\d+ of all to staging is already approved/),
+    );
+    await assert.rejects(
+      requestPromotion(ctx(store, 'ci', later), { service: 'bookng', from: 'development', to: 'staging' }),
+      isError('notFound', /unknown service "bookng" — did you mean "booking"/),
+    );
+    // A request that has expired does not block a new one.
+    const a = await requestPromotion(ctx(store, 'anna'), {
+      service: 'booking',
+      from: 'staging',
+      to: 'production',
+    });
+    await assert.rejects(
+      requestPromotion(ctx(store, 'anna'), { service: 'booking', from: 'staging', to: 'production' }),
+      isError('conflict', /already requested/),
+    );
+    const next = await requestPromotion(ctx(store, 'anna', hoursAfter(TUESDAY, 30)), {
+      service: 'booking',
+      from: 'staging',
+      to: 'production',
+    });
+    assert.equal((await store.getPromotion(a.id))?.status, 'expired');
+    assert.equal(next.status, 'requested');
   });
 });
