@@ -158,6 +158,20 @@ export function promoteDesiredStateWithChanges(
 
   if (structural) {
     // A new service or a flow-style map: let the Document API write it (comments and order kept).
+    // A missing or null `services:`/service becomes a map; an empty `{}` becomes a block map.
+    const mapAt = (parent: YAMLMap, key: string): YAMLMap => {
+      const node = parent.get(key, true);
+      if (isMap(node)) {
+        if (node.items.length === 0) node.flow = false;
+        return node;
+      }
+      const created = doc.createNode({}) as YAMLMap;
+      parent.set(key, created);
+      return created;
+    };
+    if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+    const services = mapAt(doc.contents as unknown as YAMLMap, 'services');
+    for (const c of changes) mapAt(services, c.service);
     for (const c of changes) {
       if (c.to === undefined) doc.deleteIn(['services', c.service, c.key]);
       else doc.setIn(['services', c.service, c.key], c.to);

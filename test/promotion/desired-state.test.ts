@@ -180,3 +180,18 @@ test('commitDesiredState outside a git repository is a usage error', async () =>
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an empty, null or {} target gets a block map for the service', () => {
+  const from = 'services:\n  a:\n    version: v1\n';
+  for (const to of ['', 'services: {}\n', 'services:\n  a: {}\n', 'services:\n  a:\n', 'services:\n']) {
+    assert.equal(
+      promoteDesiredState(from, to, 'a'),
+      'services:\n  a:\n    version: v1\n',
+      JSON.stringify(to),
+    );
+  }
+  assert.equal(
+    promoteDesiredState(from, 'services:\n  b:\n    version: v0 # keep\n', 'a'),
+    'services:\n  b:\n    version: v0 # keep\n  a:\n    version: v1\n',
+  );
+});
