@@ -13,6 +13,8 @@ export type MeasurementPhase = Exclude<AnalysisPhase, 'Running'>;
 export interface MeasuredValue {
   value: number | number[] | undefined;
   vars?: Record<string, number | undefined>;
+  /** Said next to the verdict in the measurement's message (e.g. the tail of a Job's logs). */
+  note?: string;
 }
 
 /** The conditions a metric is judged by, parsed once. */

@@ -115,8 +115,13 @@ function prepare(
         continue;
       }
       let conditions: CompiledConditions = {};
+      // A Job without conditions passes when it succeeded (its value is 1), as Argo's job provider does.
+      const judged =
+        kind === 'job' && metric.successCondition === undefined && metric.failureCondition === undefined
+          ? { ...metric, successCondition: 'result == 1' }
+          : metric;
       try {
-        conditions = compileConditions(metric, `template ${name}, metric ${metric.name}`);
+        conditions = compileConditions(judged, `template ${name}, metric ${metric.name}`);
       } catch (e) {
         problems.push(e instanceof Error ? e.message : String(e));
       }
@@ -189,7 +194,7 @@ export async function runAnalysis(
         value: measured?.value,
         phase: assessed.phase,
         at,
-        message: assessed.message,
+        message: measured?.note ? `${assessed.message}; ${measured.note}` : assessed.message,
       };
       measurements.push(record);
       s.last = record;

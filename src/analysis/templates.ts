@@ -1,0 +1,79 @@
+// The built-in analysis templates, usable by name in any strategy even when slipway.yaml does not
+// declare them (a template of the same name in slipway.yaml wins), and the lookup of templates by name.
+import type { AnalysisTemplate, Platform } from '../config/schema.ts';
+import { analysisTemplateSchema } from '../config/schema.ts';
+import { closest, SlipwayError } from '../shared/errors.ts';
+import type { ResolvedTemplate } from './run.ts';
+
+/** The args slipway passes to built-in templates for a release (see providers/builtin.ts). */
+export const BUILTIN_TEMPLATE_ARGS = ['service', 'namespace', 'metricsUrl'] as const;
+
+export const BUILTIN_TEMPLATES: Readonly<Record<string, AnalysisTemplate>> = {
+  // The canary's share of non-5xx responses over each 30 s interval, four times (two minutes).
+  // failureLimit 0: one bad interval rolls back, so a canary whose error rate jumps is at weight 0
+  // within two intervals (DESIGN.md's bar). noData inconclusive with inconclusiveLimit 1: an interval
+  // without canary traffic is not evidence of failure (Flagger's "no values = failed" rolls back
+  // healthy canaries at quiet hours), one is tolerated, two in a run pause the release for a person
+  // instead of promoting code nobody exercised.
+  'success-rate': analysisTemplateSchema.parse({
+    args: [...BUILTIN_TEMPLATE_ARGS],
+    metrics: [
+      {
+        name: 'success-rate',
+        provider: { builtin: { metric: 'success-rate' } },
+        interval: '30s',
+        count: 4,
+        successCondition: 'result >= 0.99',
+        failureLimit: 0,
+        inconclusiveLimit: 1,
+        noData: 'inconclusive',
+      },
+    ],
+  }),
+  // The canary's p99 latency: at most 500 ms, or at most 1.5 × the stable track's p99 (a service that
+  // is slow anyway is judged against itself). One slow interval is tolerated (latency is noisier).
+  'latency-p99': analysisTemplateSchema.parse({
+    args: [...BUILTIN_TEMPLATE_ARGS],
+    metrics: [
+      {
+        name: 'latency-p99',
+        provider: { builtin: { metric: 'latency-p99', compareWithStable: true } },
+        interval: '30s',
+        count: 4,
+        successCondition: 'canary <= 500 || canary <= 1.5 * default(stable, 0)',
+        failureLimit: 1,
+        inconclusiveLimit: 1,
+        noData: 'inconclusive',
+      },
+    ],
+  }),
+};
+
+/** The templates by name: the platform's own first, then the built-in ones. Unknown names are errors. */
+export function resolveTemplates(
+  platform: Pick<Platform, 'analysis'>,
+  names: readonly string[],
+  location?: { file: string; path?: string },
+): ResolvedTemplate[] {
+  const own = platform.analysis ?? {};
+  const known = [...new Set([...Object.keys(own), ...Object.keys(BUILTIN_TEMPLATES)])];
+  const problems: string[] = [];
+  const out: ResolvedTemplate[] = [];
+  for (const name of names) {
+    const template = Object.hasOwn(own, name) ? own[name] : BUILTIN_TEMPLATES[name];
+    if (template) {
+      out.push({ name, template });
+      continue;
+    }
+    const near = closest(name, known);
+    problems.push(`unknown analysis template "${name}"${near ? ` (did you mean "${near}"?)` : ''}`);
+  }
+  if (problems.length > 0) {
+    throw new SlipwayError('config', problems[0]!, {
+      details: problems.slice(1),
+      hint: `Declare it under analysis: in slipway.yaml or use a built-in one; known: ${known.join(', ')}.`,
+      ...(location ? { location } : {}),
+    });
+  }
+  return out;
+}
