@@ -2,9 +2,15 @@
 import type { Command } from '@commander-js/extra-typings';
 import { registerCapacity } from './capacity.ts';
 import { registerCluster } from './cluster.ts';
+import { registerDeploy } from './deploy.ts';
+import { registerDiff } from './diff.ts';
+import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
 import { registerRender } from './render.ts';
+import { registerResume } from './resume.ts';
+import { registerRollback } from './rollback.ts';
+import { registerStatus } from './status.ts';
 import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -15,5 +21,11 @@ export const COMMANDS: RegisterCommand[] = [
   registerRender,
   registerLint,
   registerCapacity,
+  registerDiff,
+  registerDeploy,
+  registerStatus,
+  registerHistory,
+  registerRollback,
+  registerResume,
   registerCluster,
 ];

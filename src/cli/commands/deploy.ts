@@ -1,0 +1,153 @@
+// `slipway deploy <service> --env E`: one release with live progress (step lines and rollout status;
+// JSON lines with --output json). Exit 0 deployed, 1 failed (rolled back or not), 2 input errors.
+import type { Command } from '@commander-js/extra-typings';
+import { loadPlatform } from '../../config/load.ts';
+import type { ValueOverrides } from '../../config/values.ts';
+import type { ObjectProgress, ReleaseEvents, ReleaseRecord } from '../../release/index.ts';
+import { color, parseOutputFormat } from '../output.ts';
+import { connectEnvironment, currentUser } from '../target.ts';
+
+export const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+export function overridesFrom(o: {
+  set: string[];
+  setString: string[];
+  setJson: string[];
+  setFile: string[];
+  setLiteral: string[];
+  imageTag?: string | undefined;
+  digest?: string | undefined;
+}): ValueOverrides {
+  return {
+    set: o.set,
+    setString: o.setString,
+    setJson: o.setJson,
+    setFile: o.setFile,
+    setLiteral: o.setLiteral,
+    ...(o.imageTag === undefined ? {} : { imageTag: o.imageTag }),
+    ...(o.digest === undefined ? {} : { digest: o.digest }),
+  };
+}
+
+const ms = (a: string, b: string | undefined) =>
+  b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '';
+
+/** Plain lines (a TTY gets colours and in-place rollout status), or one JSON object per line. */
+export function consoleEvents(format: 'text' | 'json'): ReleaseEvents {
+  const out = (s: string) => process.stderr.write(s);
+  if (format === 'json') {
+    const line = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+    return {
+      step: (s) => line({ event: 'step', ...s }),
+      progress: (p) => line({ event: 'progress', objects: p }),
+      log: (l) => line({ event: 'log', line: l }),
+    };
+  }
+  const tty = process.stderr.isTTY === true;
+  let live = false;
+  const clearLive = () => {
+    if (live) out('\r\x1b[2K');
+    live = false;
+  };
+  return {
+    step(s) {
+      clearLive();
+      if (!s.endedAt) {
+        out(`${color.cyan('→')} ${s.name}\n`);
+        return;
+      }
+      const mark =
+        s.outcome === 'ok' ? color.green('✔') : s.outcome === 'failed' ? color.red('✖') : color.dim('-');
+      out(
+        `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}\n`,
+      );
+    },
+    progress(p: ObjectProgress[]) {
+      const text = p
+        .map((o) => {
+          const pods = o.pods
+            .filter((x) => x.isNew && (!x.ready || x.restarts > 0))
+            .map(
+              (x) =>
+                `${x.name} ${x.phase}${x.reason ? ` ${x.reason}` : ''}${x.restarts ? ` restarts ${x.restarts}` : ''}`,
+            );
+          return `${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available${pods.length ? ` [${pods.join(', ')}]` : ''}`;
+        })
+        .join('; ');
+      if (tty) {
+        clearLive();
+        out(`  ${color.dim(text.slice(0, (process.stderr.columns ?? 120) - 3))}`);
+        live = true;
+      } else out(`  ${text}\n`);
+    },
+    log(l) {
+      clearLive();
+      out(`  ${color.dim(l)}\n`);
+    },
+  };
+}
+
+export function printOutcome(r: ReleaseRecord, format: 'text' | 'json', what = 'release'): void {
+  if (format === 'json') {
+    const { manifests: _m, values: _v, ...rest } = r;
+    process.stdout.write(`${JSON.stringify({ event: 'result', ...rest })}\n`);
+  } else if (r.status === 'deployed') {
+    process.stdout.write(
+      `${color.green(`${r.service} revision ${r.revision} deployed`)} to ${r.environment} (${r.version.tag ?? r.version.digest ?? '?'})\n`,
+    );
+  } else if (r.revision === 0) {
+    process.stdout.write(`dry run: ${r.steps.at(-1)?.detail ?? ''}; nothing was applied\n`);
+  } else {
+    process.stdout.write(
+      `${color.red(`${what} of ${r.service} revision ${r.revision} ${r.status}`)}: ${r.failure?.reason ?? ''}\n`,
+    );
+    if (r.failure?.detail) process.stdout.write(`${r.failure.detail}\n`);
+  }
+  if (r.revision !== 0 && r.status !== 'deployed') process.exitCode = 1;
+}
+
+export function registerDeploy(program: Command): void {
+  program
+    .command('deploy')
+    .description('release a service to an environment: render, check, apply, track, roll back on failure')
+    .argument('<service>', 'service name')
+    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
+    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
+    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
+    .option('--image-tag <tag>', 'image tag (overrides everything else)')
+    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+    .requiredOption('-e, --env <env>', 'environment')
+    .option(
+      '--timeout <duration>',
+      'how long the rollout may take before it is rolled back (default: strategy timeout, else 10m)',
+    )
+    .option('--dry-run', 'render, check and diff only; change nothing', false)
+    .option('--reason <text>', 'why (kept in the release history)')
+    .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
+    .action(async (service, options, command) => {
+      const format = parseOutputFormat(options.output) as 'text' | 'json';
+      const globals = command.optsWithGlobals() as { dir?: string };
+      const platform = await loadPlatform(globals.dir ?? '.');
+      const { deploy, parseDuration } = await import('../../release/index.ts');
+      const events = consoleEvents(format);
+      const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+      const client = await connectEnvironment(platform, options.env, { log: events.log });
+      const r = await deploy(
+        client!,
+        {
+          platform,
+          service,
+          environment: options.env,
+          overrides: overridesFrom(options),
+          user: currentUser(platform.dir),
+          ...(options.reason ? { reason: options.reason } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          dryRun: options.dryRun,
+        },
+        events,
+      );
+      printOutcome(r, format);
+    });
+}

@@ -1,0 +1,57 @@
+// `slipway diff <service> --env E`: what a deploy would change, per object, as unified diffs of live
+// against desired. Exit 0 no differences, 1 differences.
+import type { Command } from '@commander-js/extra-typings';
+import { loadPlatform } from '../../config/load.ts';
+import { color, parseOutputFormat, printJson } from '../output.ts';
+import { connectEnvironment } from '../target.ts';
+import { collect, overridesFrom } from './deploy.ts';
+
+const colorize = (d: string) =>
+  d
+    .split('\n')
+    .map((l) =>
+      l.startsWith('+') && !l.startsWith('+++')
+        ? color.green(l)
+        : l.startsWith('-') && !l.startsWith('---')
+          ? color.red(l)
+          : l.startsWith('@@')
+            ? color.cyan(l)
+            : l,
+    )
+    .join('\n');
+
+export function registerDiff(program: Command): void {
+  program
+    .command('diff')
+    .description('compare a service in the cluster with what a deploy would apply (exit 1 when they differ)')
+    .argument('<service>', 'service name')
+    .requiredOption('-e, --env <env>', 'environment')
+    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
+    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
+    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
+    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
+    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
+    .option('--image-tag <tag>', 'image tag (overrides everything else)')
+    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (service, options, command) => {
+      const format = parseOutputFormat(options.output);
+      const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
+      const { diffService } = await import('../../release/index.ts');
+      const client = await connectEnvironment(platform, options.env);
+      const changes = await diffService(client!, {
+        platform,
+        service,
+        environment: options.env,
+        overrides: overridesFrom(options),
+      });
+      const differing = changes.filter((c) => c.action !== 'unchanged');
+      if (format === 'json') printJson(changes);
+      else if (differing.length === 0) process.stderr.write(`${service} in ${options.env}: no differences\n`);
+      else {
+        const tty = process.stdout.isTTY === true;
+        for (const c of differing) process.stdout.write(tty ? colorize(c.diff) : c.diff);
+      }
+      if (differing.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,74 @@
+// `slipway history <service> --env E`: the revisions kept in the cluster, newest first.
+import type { Command } from '@commander-js/extra-typings';
+import Table from 'cli-table3';
+import { loadPlatform } from '../../config/load.ts';
+import { color, parseOutputFormat, printJson } from '../output.ts';
+import { connectEnvironment } from '../target.ts';
+
+const STATUS_COLOR: Record<string, (s: string) => string> = {
+  deployed: color.green,
+  failed: color.red,
+  pending: color.yellow,
+  superseded: color.dim,
+};
+
+export function registerHistory(program: Command): void {
+  program
+    .command('history')
+    .description('the release history of a service in an environment, newest first')
+    .argument('<service>', 'service name')
+    .requiredOption('-e, --env <env>', 'environment')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (service, options, command) => {
+      const format = parseOutputFormat(options.output);
+      const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
+      const { serviceTarget, versionText } = await import('../../release/index.ts');
+      const client = await connectEnvironment(platform, options.env);
+      const records = await serviceTarget(client!, {
+        platform,
+        service,
+        environment: options.env,
+      }).history.list(service);
+      if (format === 'json') {
+        printJson(records.map(({ manifests: _m, values: _v, ...r }) => r));
+        return;
+      }
+      if (records.length === 0) {
+        process.stdout.write(`${service} has no releases in ${options.env}\n`);
+        return;
+      }
+      const table = new Table({
+        head: ['REVISION', 'STATUS', 'VERSION', 'STARTED', 'BY', 'DESCRIPTION'],
+        style: { head: [], border: [] },
+        chars: {
+          top: '',
+          'top-mid': '',
+          'top-left': '',
+          'top-right': '',
+          bottom: '',
+          'bottom-mid': '',
+          'bottom-left': '',
+          'bottom-right': '',
+          left: '',
+          'left-mid': '',
+          mid: '',
+          'mid-mid': '',
+          right: '',
+          'right-mid': '',
+          middle: '  ',
+        },
+      });
+      for (const r of records) {
+        const desc = r.failure?.reason ?? r.reason ?? (r.rollbackOf ? `Rollback to ${r.rollbackOf}` : '');
+        table.push([
+          String(r.revision),
+          (STATUS_COLOR[r.status] ?? ((s: string) => s))(r.status),
+          versionText(r),
+          r.startedAt.replace('T', ' ').slice(0, 19),
+          r.startedBy,
+          desc.length > 80 ? `${desc.slice(0, 77)}…` : desc,
+        ]);
+      }
+      process.stdout.write(`${table.toString()}\n`);
+    });
+}

@@ -1,0 +1,101 @@
+// `slipway status [--env E]`: services × environments: running revision and version, health, age,
+// and any release in progress (or interrupted, which the next deploy or `resume` finishes).
+import type { Command } from '@commander-js/extra-typings';
+import Table from 'cli-table3';
+import { loadPlatform } from '../../config/load.ts';
+import type { ServiceStatus } from '../../release/index.ts';
+import { color, parseOutputFormat, printJson } from '../output.ts';
+import { connectEnvironment } from '../target.ts';
+
+function age(iso: string | undefined, now: number): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 120
+    ? `${s}s`
+    : s < 7200
+      ? `${Math.round(s / 60)}m`
+      : s < 172800
+        ? `${Math.round(s / 3600)}h`
+        : `${Math.round(s / 86400)}d`;
+}
+
+const HEALTH_COLOR: Record<string, (s: string) => string> = {
+  Healthy: color.green,
+  Progressing: color.yellow,
+  Degraded: color.red,
+  Missing: color.dim,
+};
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('every service in every environment: version, health, age, release in progress')
+    .option('-e, --env <env>', 'only this environment')
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (options, command) => {
+      const format = parseOutputFormat(options.output);
+      const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
+      const { releaseStatus } = await import('../../release/index.ts');
+      const envs = options.env ? [options.env] : platform.environments.map((e) => e.name);
+      const rows: Array<ServiceStatus | { environment: string; unreachable: string }> = [];
+      for (const environment of envs) {
+        try {
+          const client = await connectEnvironment(platform, environment, { start: false });
+          if (!client) {
+            rows.push({ environment, unreachable: 'local cluster not running (slipway cluster up)' });
+            continue;
+          }
+          rows.push(...(await releaseStatus(client, { platform, environment })));
+        } catch (e) {
+          rows.push({ environment, unreachable: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      if (format === 'json') {
+        printJson(rows);
+        return;
+      }
+      const now = Date.now();
+      const table = new Table({
+        head: ['SERVICE', 'ENV', 'REVISION', 'VERSION', 'HEALTH', 'AGE', 'RELEASE'],
+        style: { head: [], border: [] },
+        chars: {
+          top: '',
+          'top-mid': '',
+          'top-left': '',
+          'top-right': '',
+          bottom: '',
+          'bottom-mid': '',
+          'bottom-left': '',
+          'bottom-right': '',
+          left: '',
+          'left-mid': '',
+          mid: '',
+          'mid-mid': '',
+          right: '',
+          'right-mid': '',
+          middle: '  ',
+        },
+      });
+      for (const r of rows) {
+        if ('unreachable' in r) {
+          table.push(['*', r.environment, '', '', color.dim('unreachable'), '', r.unreachable]);
+          continue;
+        }
+        const release = r.inProgress
+          ? `${r.inProgress.stale ? color.red('interrupted') : color.yellow('in progress')} by ${r.inProgress.holder}${r.inProgress.reason ? ` (${r.inProgress.reason})` : ''}${r.inProgress.stale ? ' — run slipway resume' : ''}`
+          : r.latest
+            ? `revision ${r.latest.revision} ${r.latest.status}${r.latest.failure ? `: ${r.latest.failure.slice(0, 60)}` : ''}`
+            : '';
+        table.push([
+          r.service,
+          r.environment,
+          r.revision === undefined ? '-' : String(r.revision),
+          r.version ?? '-',
+          (HEALTH_COLOR[r.health.status] ?? ((s: string) => s))(r.health.status),
+          age(r.deployedAt, now),
+          release,
+        ]);
+      }
+      process.stdout.write(`${table.toString()}\n`);
+    });
+}

@@ -1,0 +1,116 @@
+// The rolling strategy end to end on the local cluster with the demo service: a good version rolls
+// out with no failed request, bad versions (never ready, crash-looping, failing its smoke test) are
+// rolled back automatically with the reason recorded, and a second concurrent deploy is refused.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { deploy, RELEASE_STATUS, serviceTarget } from '../../src/release/index.ts';
+import { serviceUrl } from '../../src/release/smoke.ts';
+import { SlipwayError } from '../../src/shared/errors.ts';
+import { NAMESPACE, type ReleaseTestEnv, recordingEvents, startReleaseEnv, trafficTo } from './support.ts';
+
+describe('rolling releases on the local cluster', () => {
+  let env: ReleaseTestEnv;
+  let url: string | undefined;
+  before(async () => {
+    env = await startReleaseEnv();
+  });
+  after(async () => {
+    await env?.close();
+  });
+
+  const release = (tag: string, set: string[] = [], timeoutMs = 20_000) =>
+    deploy(
+      env.client,
+      {
+        platform: env.platform,
+        service: 'web',
+        environment: 'dev',
+        overrides: { imageTag: tag, set },
+        user: 'tester',
+        timeoutMs,
+      },
+      recordingEvents(),
+    );
+
+  const serviceAddress = async () => {
+    const svc = await env.client.get('v1', 'Service', 'web', NAMESPACE);
+    return svc ? serviceUrl(svc) : undefined;
+  };
+
+  test('the first release deploys and the Service answers', async () => {
+    const r = await release('v1');
+    assert.equal(r.status, RELEASE_STATUS.deployed, JSON.stringify(r.failure));
+    assert.equal(r.revision, 1);
+    assert.deepEqual(
+      r.steps.map((s) => s.name),
+      ['render', 'lint', 'lock', 'diff', 'apply', 'track rollout', 'smoke tests', 'prune'],
+    );
+    url = await serviceAddress();
+    assert.ok(url);
+    const info = (await (await fetch(`${url}/api/info`)).json()) as { version: string };
+    assert.equal(info.version, 'v1');
+  });
+
+  test('a good version rolls out with zero failed requests', async () => {
+    const traffic = trafficTo(() => url);
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await release('v2');
+    const seen = await traffic.stop();
+    assert.equal(r.status, RELEASE_STATUS.deployed, JSON.stringify(r.failure));
+    assert.equal(seen.failed, 0, seen.errors.join('; '));
+    assert.ok(seen.ok > 10, `only ${seen.ok} requests`);
+    const info = (await (await fetch(`${url}/api/info`)).json()) as { version: string };
+    assert.equal(info.version, 'v2');
+    const history = await serviceTarget(env.client, {
+      platform: env.platform,
+      service: 'web',
+      environment: 'dev',
+    }).history.list('web');
+    assert.deepEqual(
+      history.map((h) => h.status),
+      ['deployed', 'superseded'],
+    );
+  });
+
+  for (const [name, tag, set, reason] of [
+    ['a never-ready version', 'v3', ['env.NEVER_READY=1'], /timed out: Deployment web.*not ready/],
+    ['a crash-looping version', 'v4', ['env.CRASH_AFTER_MS=300'], /pod web-.* (CrashLoopBackOff|restarted)/],
+    ['a version failing its smoke test', 'v5', ['env.ERROR_RATE=1'], /smoke test "home answers" failed/],
+  ] as const) {
+    test(`${name} is rolled back automatically`, async () => {
+      const traffic = trafficTo(() => url);
+      const r = await release(tag, [...set], 6_000);
+      const seen = await traffic.stop();
+      assert.equal(r.status, RELEASE_STATUS.failed);
+      assert.match(r.failure?.reason ?? '', reason);
+      assert.ok(
+        r.steps.some((s) => s.name === 'rollback to revision 2' && s.outcome === 'ok'),
+        JSON.stringify(r.steps),
+      );
+      if (tag !== 'v5') assert.equal(seen.failed, 0, seen.errors.join('; '));
+      const info = (await (await fetch(`${url}/api/info`)).json()) as { version: string };
+      assert.equal(info.version, 'v2');
+    });
+  }
+
+  test('a second concurrent deploy is refused with the holder named', async () => {
+    const first = release('v6');
+    await new Promise((r) => setTimeout(r, 150));
+    const second = deploy(
+      env.client,
+      {
+        platform: env.platform,
+        service: 'web',
+        environment: 'dev',
+        overrides: { imageTag: 'v7' },
+        user: 'bob',
+      },
+      recordingEvents(),
+    );
+    await assert.rejects(
+      second,
+      (e: unknown) => e instanceof SlipwayError && e.type === 'locked' && /tester@/.test(e.message),
+    );
+    assert.equal((await first).status, RELEASE_STATUS.deployed);
+  });
+});
