@@ -296,6 +296,31 @@ describe('runAnalysis on virtual time', () => {
   });
 });
 
+describe('runAnalysis when a callback throws', () => {
+  test('every metric stops and the error is reported', async () => {
+    const p = scripted({ a: [1], b: [1] });
+    const clock = new FakeClock();
+    await assert.rejects(
+      clock.drive(
+        runAnalysis(
+          tpl({ name: 'a' }, { name: 'b', interval: '10s' }),
+          {},
+          { builtin: p },
+          {
+            now: clock.now,
+            sleep: clock.sleep,
+            onMeasurement: (m) => {
+              if (m.metric === 'a' && m.at === 3000) throw new Error('listener bug');
+            },
+          },
+        ),
+      ),
+      /listener bug/,
+    );
+    assert.deepEqual(p.calls, { a: 4, b: 1 });
+  });
+});
+
 describe('runAnalysis on the real clock', () => {
   test('100 ms intervals', async () => {
     const started = Date.now();

@@ -212,7 +212,18 @@ export async function runAnalysis(
   };
 
   try {
-    await Promise.all(states.map(runMetric));
+    // A throw here is a bug (e.g. in onMeasurement): stop every other metric before reporting it,
+    // so that no loop keeps measuring in the background.
+    const settled = await Promise.allSettled(
+      states.map((s) =>
+        runMetric(s).catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+      ),
+    );
+    const crashed = settled.find((r) => r.status === 'rejected');
+    if (crashed) throw crashed.reason;
   } finally {
     options.signal?.removeEventListener('abort', onOuterAbort);
   }
