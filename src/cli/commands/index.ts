@@ -1,5 +1,7 @@
 // Every command registers itself here; the list is the order `slipway --help` shows.
 import type { Command } from '@commander-js/extra-typings';
+import { registerApprovals } from './approvals.ts';
+import { registerAudit } from './audit.ts';
 import { registerCapacity } from './capacity.ts';
 import { registerCluster } from './cluster.ts';
 import { registerDeploy } from './deploy.ts';
@@ -7,6 +9,8 @@ import { registerDiff } from './diff.ts';
 import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
+import { registerPromote } from './promote.ts';
+import { registerReleaseNotes } from './release-notes.ts';
 import { registerRender } from './render.ts';
 import { registerResume } from './resume.ts';
 import { registerRollback } from './rollback.ts';
@@ -27,5 +31,9 @@ export const COMMANDS: RegisterCommand[] = [
   registerHistory,
   registerRollback,
   registerResume,
+  registerPromote,
+  registerApprovals,
+  registerAudit,
+  registerReleaseNotes,
   registerCluster,
 ];
