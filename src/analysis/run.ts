@@ -102,16 +102,19 @@ function prepare(
   args: Readonly<Record<string, string>>,
   providers: Providers,
 ): MetricState[] {
-  const problems: string[] = [];
+  const problems: Array<{ message: string; details?: readonly string[]; hint?: string | undefined }> = [];
   const states: MetricState[] = [];
   for (const { name, template } of templates) {
     const missing = (template.args ?? []).filter((a) => !Object.hasOwn(args, a));
-    if (missing.length > 0) problems.push(`template ${name} needs the argument(s) ${missing.join(', ')}`);
+    if (missing.length > 0)
+      problems.push({ message: `template ${name} needs the argument(s) ${missing.join(', ')}` });
     for (const metric of template.metrics) {
       const kind = providerKind(metric);
       const provider = providers[kind];
       if (!provider) {
-        problems.push(`template ${name}, metric ${metric.name}: no ${kind} provider is available here`);
+        problems.push({
+          message: `template ${name}, metric ${metric.name}: no ${kind} provider is available here`,
+        });
         continue;
       }
       let conditions: CompiledConditions = {};
@@ -123,7 +126,10 @@ function prepare(
       try {
         conditions = compileConditions(judged, `template ${name}, metric ${metric.name}`);
       } catch (e) {
-        problems.push(e instanceof Error ? e.message : String(e));
+        // The parse error's details are the condition and a caret under the column.
+        if (e instanceof SlipwayError)
+          problems.push({ message: e.message, details: e.details, hint: e.hint });
+        else problems.push({ message: String(e) });
       }
       states.push({
         template: name,
@@ -138,10 +144,12 @@ function prepare(
       });
     }
   }
-  if (problems.length > 0) {
-    throw new SlipwayError('config', `analysis cannot start: ${problems[0]}`, {
-      details: problems.slice(1),
-      hint: 'Pass every argument the templates declare, and fix the conditions in slipway.yaml.',
+  const [first, ...rest] = problems;
+  if (first) {
+    throw new SlipwayError('config', `analysis cannot start: ${first.message}`, {
+      details: [...(first.details ?? []), ...rest.flatMap((p) => [p.message, ...(p.details ?? [])])],
+      hint:
+        first.hint ?? 'Pass every argument the templates declare and provide every provider the metrics use.',
     });
   }
   return states;
