@@ -91,23 +91,24 @@ class Recorder {
   }
   async step<T>(name: string, fn: () => Promise<{ detail?: string | undefined; value: T }>): Promise<T> {
     const step: ReleaseStep = { name, startedAt: now() };
+    const index = this.record.steps.length;
     this.record = { ...this.record, steps: [...this.record.steps, step] };
     await this.save();
     this.events.step(step);
     try {
       const { detail, value } = await fn();
-      this.end(step, 'ok', detail);
+      this.end(index, step, 'ok', detail);
       await this.save();
       return value;
     } catch (e) {
-      this.end(step, 'failed', e instanceof Error ? e.message : String(e));
+      this.end(index, step, 'failed', e instanceof Error ? e.message : String(e));
       await this.save().catch(() => {});
       throw e;
     }
   }
-  private end(step: ReleaseStep, outcome: 'ok' | 'failed', detail: string | undefined): void {
+  private end(index: number, step: ReleaseStep, outcome: 'ok' | 'failed', detail: string | undefined): void {
     const ended: ReleaseStep = { ...step, endedAt: now(), outcome, ...(detail ? { detail } : {}) };
-    this.record = { ...this.record, steps: this.record.steps.map((s) => (s === step ? ended : s)) };
+    this.record = { ...this.record, steps: this.record.steps.map((s, i) => (i === index ? ended : s)) };
     this.events.step(ended);
   }
 }

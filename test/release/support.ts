@@ -29,6 +29,15 @@ export async function startReleaseEnv(): Promise<ReleaseTestEnv> {
     file,
     readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
   );
+  // Every local cluster hands out pod addresses from 127.1.0.1 up, so clusters of tests running at the
+  // same time on one machine share addresses (Services too, from 127.0.2.1): ports of our own keep
+  // our pods and Services apart.
+  const values = join(dir, 'values.yaml');
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  writeFileSync(
+    values,
+    `${readFileSync(values, 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
+  );
   let cluster: LocalCluster | undefined;
   try {
     cluster = await startLocalCluster({
