@@ -3,6 +3,8 @@
 import type { AnalysisTemplate, Platform } from '../config/schema.ts';
 import { analysisTemplateSchema } from '../config/schema.ts';
 import { closest, SlipwayError } from '../shared/errors.ts';
+import { compileConditions } from './evaluate.ts';
+import { providerKind } from './providers/types.ts';
 import type { ResolvedTemplate } from './run.ts';
 
 /** The args slipway passes to built-in templates for a release (see providers/builtin.ts). */
@@ -76,4 +78,59 @@ export function resolveTemplates(
     });
   }
   return out;
+}
+
+/** Every `{{args.x}}` a metric's provider uses. */
+function argsUsed(provider: AnalysisTemplate['metrics'][number]['provider']): string[] {
+  const texts: string[] = [];
+  if ('prometheus' in provider) texts.push(provider.prometheus.query, provider.prometheus.address ?? '');
+  if ('web' in provider) texts.push(provider.web.url, ...Object.values(provider.web.headers ?? {}));
+  if ('job' in provider)
+    texts.push(provider.job.image, ...(provider.job.command ?? []), ...(provider.job.args ?? []));
+  return [...texts.join('\n').matchAll(/\{\{\s*args\.([A-Za-z0-9_-]+)\s*\}\}/g)].map((m) => m[1]!);
+}
+
+/**
+ * Checks the platform's analysis templates without measuring anything (for `slipway lint`): every
+ * condition parses, and every `{{args.x}}` a provider uses is declared in the template's args.
+ * `file` is slipway.yaml's path; each problem carries the key path of the field.
+ */
+export function checkAnalysisTemplates(
+  platform: Pick<Platform, 'analysis'>,
+  file = 'slipway.yaml',
+): SlipwayError[] {
+  const problems: SlipwayError[] = [];
+  for (const [name, template] of Object.entries(platform.analysis ?? {})) {
+    const declared = template.args ?? [];
+    template.metrics.forEach((metric, i) => {
+      const path = `analysis.${name}.metrics[${i}]`;
+      try {
+        compileConditions(metric, `metric ${metric.name}`);
+      } catch (e) {
+        if (!(e instanceof SlipwayError)) throw e;
+        const field = /failureCondition/.test(e.message) ? 'failureCondition' : 'successCondition';
+        problems.push(
+          new SlipwayError('config', e.message, {
+            details: e.details,
+            ...(e.hint ? { hint: e.hint } : {}),
+            location: { file, path: `${path}.${field}` },
+          }),
+        );
+      }
+      for (const arg of new Set(argsUsed(metric.provider))) {
+        if (declared.includes(arg)) continue;
+        problems.push(
+          new SlipwayError(
+            'config',
+            `metric ${metric.name} uses {{args.${arg}}} but template ${name} does not declare it`,
+            {
+              hint: `Add ${arg} to analysis.${name}.args so that every strategy using the template has to pass it.`,
+              location: { file, path: `${path}.provider.${providerKind(metric)}` },
+            },
+          ),
+        );
+      }
+    });
+  }
+  return problems;
 }
