@@ -1,0 +1,260 @@
+// What the canary and blue-green executors share at run time: the release gate (how `slipway promote`
+// and `slipway abort` reach a running release), analysis runs through the analysis engine, background
+// analysis that outlives a step, and the one wait loop every pause, analysis and promotion goes
+// through — each with a deadline and abort as its end action.
+//
+// The gate is a small ConfigMap `<service>-release-gate` (no managed-by label, so pruning never
+// touches it) naming the revision and the action. It is not an annotation on the release Secret
+// because the engine rewrites that Secret with optimistic concurrency: a foreign write there would fail
+// the running release with a conflict.
+import { dirname } from 'node:path';
+import { createProviders, type Providers } from '../../analysis/providers/index.ts';
+import { type AnalysisResult, type MeasurementRecord, runAnalysis } from '../../analysis/run.ts';
+import { resolveTemplates } from '../../analysis/templates.ts';
+import type { AnalysisTemplate } from '../../config/schema.ts';
+import type { KubeClient } from '../../kube/client.ts';
+import { readClusterRecord } from '../../localcluster/cluster.ts';
+import type { ChartContext } from '../../render/index.ts';
+import { LABELS } from '../../shared/kube-types.ts';
+import { ReleaseFailure } from '../failure.ts';
+import type { StrategyContext } from '../types.ts';
+
+export const GATE_ACTIONS = { promote: 'promote', promoteFull: 'promote-full', abort: 'abort' } as const;
+export type GateAction = (typeof GATE_ACTIONS)[keyof typeof GATE_ACTIONS];
+
+export interface Gate {
+  revision: number;
+  action: GateAction;
+  user: string;
+  at: string;
+}
+
+export const gateName = (service: string) => `${service}-release-gate`;
+
+export async function writeGate(
+  client: KubeClient,
+  namespace: string,
+  service: string,
+  gate: Gate,
+): Promise<void> {
+  await client.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: gateName(service),
+        namespace,
+        labels: { [LABELS.service]: service, 'slipway.dev/gate': 'true' },
+      },
+      data: { revision: String(gate.revision), action: gate.action, user: gate.user, at: gate.at },
+    },
+    { force: true },
+  );
+}
+
+/** The gate for this revision, if one is set (a gate for another revision is stale and ignored). */
+export async function readGate(
+  client: KubeClient,
+  namespace: string,
+  service: string,
+  revision: number,
+): Promise<Gate | undefined> {
+  const cm = await client.get('v1', 'ConfigMap', gateName(service), namespace);
+  const d = (cm?.data ?? {}) as Record<string, string>;
+  if (!cm || Number(d.revision) !== revision) return undefined;
+  return { revision, action: d.action as GateAction, user: d.user ?? '?', at: d.at ?? '' };
+}
+
+export async function clearGate(client: KubeClient, namespace: string, service: string): Promise<void> {
+  await client.delete('v1', 'ConfigMap', gateName(service), namespace).catch(() => false);
+}
+
+/** The chart context the release was rendered with (values and strategy are in the record and context). */
+export function chartOf(
+  ctx: Pick<StrategyContext, 'release' | 'namespace' | 'strategy' | 'service'>,
+): ChartContext {
+  return {
+    platform: ctx.release.platform,
+    service: ctx.service,
+    environment: ctx.release.environment,
+    namespace: ctx.namespace,
+    values: ctx.release.values,
+    strategy: ctx.strategy,
+  };
+}
+
+// ---------- analysis ----------
+
+export interface AnalysisOptions {
+  /** The platform's own templates (slipway.yaml `analysis:`); the built-in ones are always known. */
+  templates?: Record<string, AnalysisTemplate>;
+  providers?: Providers;
+  /** The local cluster's metrics server; default: found next to the client's kubeconfig. */
+  metricsUrl?: string;
+  /** Called for every measurement (tests and benchmarks watch the run). */
+  onMeasurement?: (m: MeasurementRecord) => void;
+}
+
+/** The local cluster's metrics URL: SLIPWAY_METRICS_URL, else cluster.json next to the kubeconfig. */
+export function metricsUrlFor(client: KubeClient): string | undefined {
+  if (process.env.SLIPWAY_METRICS_URL) return process.env.SLIPWAY_METRICS_URL;
+  const kubeconfig = client.target.kubeconfigPath;
+  return kubeconfig ? readClusterRecord(dirname(kubeconfig))?.metricsUrl : undefined;
+}
+
+function platformTemplates(ctx: StrategyContext, o: AnalysisOptions): Record<string, AnalysisTemplate> {
+  // The engine may pass the loaded platform in the context; its templates then win.
+  const p = (
+    ctx as StrategyContext & { platform?: { platform?: { analysis?: Record<string, AnalysisTemplate> } } }
+  ).platform;
+  return { ...(o.templates ?? {}), ...(p?.platform?.analysis ?? {}) };
+}
+
+/** Runs the named templates until decided (or `signal` stops them). Config problems are failures. */
+export async function analyse(
+  ctx: StrategyContext,
+  o: AnalysisOptions,
+  names: readonly string[],
+  args: Record<string, string>,
+  signal: AbortSignal,
+): Promise<AnalysisResult> {
+  const metricsUrl = o.metricsUrl ?? metricsUrlFor(ctx.client);
+  const all = {
+    service: ctx.service,
+    namespace: ctx.namespace,
+    ...(metricsUrl ? { metricsUrl } : {}),
+    ...args,
+  };
+  try {
+    const templates = resolveTemplates({ analysis: platformTemplates(ctx, o) }, names);
+    return await runAnalysis(templates, all, o.providers ?? createProviders(), {
+      signal,
+      onMeasurement: (m) => {
+        ctx.events.log(`analysis ${m.template}/${m.metric}: ${m.phase} ${m.message}`);
+        o.onMeasurement?.(m);
+      },
+    });
+  } catch (e) {
+    if (e instanceof ReleaseFailure) throw e;
+    throw new ReleaseFailure(`analysis ${names.join(', ')} cannot run: ${(e as Error).message}`);
+  }
+}
+
+/** Failed or Error ends the release; Inconclusive waits for a person (promote or abort). */
+export function verdict(r: AnalysisResult): 'pass' | 'fail' | 'inconclusive' {
+  if (r.phase === 'Failed' || r.phase === 'Error') return 'fail';
+  if (r.phase === 'Inconclusive') return 'inconclusive';
+  return 'pass';
+}
+
+// ---------- background analysis ----------
+
+interface Background {
+  stop: AbortController;
+  result?: AnalysisResult;
+  done: Promise<void>;
+}
+
+const backgrounds = new Map<string, Background>();
+const bgKey = (ctx: StrategyContext) => `${ctx.namespace}/${ctx.service}/${ctx.release.revision}`;
+
+export function startBackground(ctx: StrategyContext, o: AnalysisOptions, names: readonly string[]): void {
+  const key = bgKey(ctx);
+  if (backgrounds.has(key)) return;
+  const stop = new AbortController();
+  const b: Background = { stop, done: Promise.resolve() };
+  b.done = analyse(ctx, o, names, {}, stop.signal).then(
+    (r) => {
+      b.result = r;
+    },
+    (e) => {
+      b.result = {
+        phase: 'Error',
+        message: (e as Error).message,
+        metrics: [],
+        measurements: [],
+        startedAt: Date.now(),
+        finishedAt: Date.now(),
+        stopped: false,
+      };
+    },
+  );
+  backgrounds.set(key, b);
+}
+
+/** The background analysis' failure, if it failed. */
+export function backgroundFailure(ctx: StrategyContext): string | undefined {
+  const r = backgrounds.get(bgKey(ctx))?.result;
+  return r && verdict(r) === 'fail' ? `background analysis failed: ${r.message}` : undefined;
+}
+
+export async function stopBackground(ctx: StrategyContext): Promise<AnalysisResult | undefined> {
+  const b = backgrounds.get(bgKey(ctx));
+  if (!b) return undefined;
+  b.stop.abort();
+  await b.done;
+  backgrounds.delete(bgKey(ctx));
+  return b.result;
+}
+
+// ---------- waiting ----------
+
+export const TICK_MS = 100;
+
+export interface WaitOptions {
+  /** Done after this long (a timed pause); omitted: only a gate or `until` ends the wait. */
+  ms?: number;
+  /** Absolute deadline; reaching it fails the release (abort is the end action). */
+  deadline: number;
+  what: string;
+  /** A promote gate ends the wait (indefinite pause, inconclusive analysis, blue-green awaitPromote). */
+  promotable?: boolean;
+  /** Polled each tick; resolves the wait when it answers true. */
+  until?: () => boolean;
+}
+
+/**
+ * Waits with a deadline, watching the gate (abort always ends the release; promote ends a promotable
+ * wait), the lock (lost → abort) and background analysis. Answers how it ended.
+ */
+export async function waitGated(
+  ctx: StrategyContext,
+  o: WaitOptions,
+): Promise<{ by: 'time' | 'promote' | 'promote-full' | 'until'; user?: string }> {
+  const start = Date.now();
+  let lastGateCheck = 0;
+  for (;;) {
+    if (ctx.signal?.aborted) throw new ReleaseFailure(`aborted during ${o.what}: the release lock was lost`);
+    const bg = backgroundFailure(ctx);
+    if (bg) throw new ReleaseFailure(bg);
+    if (o.until?.()) return { by: 'until' };
+    if (Date.now() - lastGateCheck >= 2 * TICK_MS) {
+      lastGateCheck = Date.now();
+      const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).catch(
+        () => undefined,
+      );
+      if (gate?.action === GATE_ACTIONS.abort) {
+        throw new ReleaseFailure(`aborted by ${gate.user} during ${o.what}`);
+      }
+      if (gate?.action === GATE_ACTIONS.promoteFull) {
+        await clearGate(ctx.client, ctx.namespace, ctx.service);
+        fullPromotions.add(bgKey(ctx));
+        return { by: 'promote-full', user: gate.user };
+      }
+      if (gate && o.promotable) {
+        await clearGate(ctx.client, ctx.namespace, ctx.service);
+        return { by: 'promote', user: gate.user };
+      }
+    }
+    if (o.ms !== undefined && Date.now() - start >= o.ms) return { by: 'time' };
+    if (Date.now() >= o.deadline) {
+      throw new ReleaseFailure(`timed out during ${o.what}`, undefined, 'timeout');
+    }
+    await new Promise((r) => setTimeout(r, TICK_MS));
+  }
+}
+
+/** A full promotion asked for earlier in this release (`slipway promote --full`) skips every wait. */
+const fullPromotions = new Set<string>();
+export const markFullPromotion = (ctx: StrategyContext) => fullPromotions.add(bgKey(ctx));
+export const isFullPromotion = (ctx: StrategyContext) => fullPromotions.has(bgKey(ctx));

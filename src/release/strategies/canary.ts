@@ -1,0 +1,286 @@
+// The canary executor: plugs into the release engine's StrategyExecutor interface (types.ts).
+//
+//   apply          every object of the release except the stable Deployment and the routing
+//                  objects (so the new hashed ConfigMap/Secret arrive, the old ones stay for stable),
+//                  and `<service>-canary` (track canary, the new version) at 0 pods
+//   step i: …      per strategy step: scale the canary (Argo's replica math, the HPA's live count as
+//                  N), wait until it is available, set weight and header route, then wait (pause,
+//                  promote, analysis) while watching the gate, the lock and background analysis
+//   promote        upgrade stable to the new version, wait until it is fully available, only then
+//                  route 100 % to stable, then delete the canary
+//   prune          what the release no longer renders (old ConfigMaps/Secrets, the NGINX canary Ingress)
+//
+// On any failure the first action is weight 0, then the canary is deleted; the ReleaseFailure then
+// lets the engine re-apply the last good revision (stable was never touched before promote) and mark
+// the release failed with the reason (the analysis that failed). The first release of a service and
+// rollbacks have nothing to compare with: they go straight to stable as an atomic rolling update.
+import type { CanaryStrategy } from '../../config/schema.ts';
+import { renderWorkload } from '../../render/index.ts';
+import type { KubeObject } from '../../shared/kube-types.ts';
+import { STRATEGIES } from '../engine.ts';
+import { ReleaseFailure } from '../failure.ts';
+import { parseDuration } from '../plan.ts';
+import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from '../rolling.ts';
+import { trackDeployments } from '../track.ts';
+import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
+import { type CanaryTarget, planCanary, routerOf, stepLabel } from './canary-plan.ts';
+import {
+  type AnalysisOptions,
+  analyse,
+  chartOf,
+  clearGate,
+  isFullPromotion,
+  startBackground,
+  stopBackground,
+  verdict,
+  waitGated,
+} from './canary-runtime.ts';
+import { routeAllToStable, setTraffic } from './traffic.ts';
+
+export const CANARY_STEPS = {
+  apply: ROLLING_STEPS.apply,
+  promote: 'promote',
+  prune: ROLLING_STEPS.prune,
+} as const;
+
+const canaryName = (service: string) => `${service}-canary`;
+
+function canaryOf(ctx: StrategyContext): CanaryStrategy {
+  if (ctx.strategy.type !== 'canary')
+    throw new ReleaseFailure(`${ctx.service} does not use a canary strategy`);
+  return ctx.strategy;
+}
+
+function isStable(o: KubeObject, service: string): boolean {
+  return o.apiVersion === 'apps/v1' && o.kind === 'Deployment' && o.metadata.name === service;
+}
+
+const ROUTE_KINDS = new Set(['VirtualService', 'HTTPRoute']);
+
+/** The new version's stable Deployment as rendered. */
+function stableManifest(ctx: StrategyContext): KubeObject {
+  const d = ctx.manifests.find((o) => isStable(o, ctx.service));
+  if (!d) throw new ReleaseFailure(`the release renders no Deployment ${ctx.service}`);
+  return d;
+}
+
+const hasHpa = (ctx: StrategyContext) => ctx.manifests.some((o) => o.kind === 'HorizontalPodAutoscaler');
+
+/** N: the live stable count when an HPA manages it (never fight the autoscaler), else the rendered one. */
+async function stableReplicas(ctx: StrategyContext): Promise<number> {
+  const rendered = Number((stableManifest(ctx).spec as { replicas?: number }).replicas ?? 1);
+  if (!hasHpa(ctx)) return rendered;
+  const live = await ctx.client.get('apps/v1', 'Deployment', ctx.service, ctx.namespace);
+  const n = (live?.spec as { replicas?: number } | undefined)?.replicas;
+  return typeof n === 'number' ? n : rendered;
+}
+
+function canaryWorkload(ctx: StrategyContext, replicas: number): KubeObject {
+  return renderWorkload(chartOf(ctx), { name: canaryName(ctx.service), track: 'canary', replicas });
+}
+
+/** Whether this step already ended well in an earlier run of this release (resume skips its waits). */
+function doneBefore(ctx: StrategyContext, name: string): boolean {
+  return ctx.release.steps.some((s) => s.name === name && s.outcome === 'ok');
+}
+
+async function track(ctx: StrategyContext, names: string[], deadline: number): Promise<string> {
+  const done = await trackDeployments(ctx.client, names, {
+    namespace: ctx.namespace,
+    deadline,
+    onProgress: (p) => ctx.events.progress(p),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  return done.map((p) => `${p.name} ${p.available}/${p.desired}`).join(', ');
+}
+
+/**
+ * Weight 0 (first), then the canary deleted. Idempotent: safe to run any number of times, also when
+ * the canary never existed. Leaves stable serving 100 %.
+ */
+export async function abortCanary(ctx: StrategyContext): Promise<void> {
+  const router = routerOf(canaryOf(ctx));
+  const chart = chartOf(ctx);
+  await routeAllToStable(ctx.client, chart, router);
+  await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+}
+
+export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor {
+  const stepDeadline = (ctx: StrategyContext) => {
+    const s = canaryOf(ctx);
+    const per = s.stepTimeout ? Date.now() + parseDuration(s.stepTimeout) : Number.POSITIVE_INFINITY;
+    return Math.min(ctx.deadline, per);
+  };
+
+  async function runStep(ctx: StrategyContext, index: number, name: string): Promise<string> {
+    const strategy = canaryOf(ctx);
+    const plan = planCanary(strategy, { replicas: await stableReplicas(ctx) });
+    const t: CanaryTarget = plan.targets[index]!;
+    const chart = chartOf(ctx);
+    const deadline = stepDeadline(ctx);
+    const notes: string[] = [];
+    if (t.background && plan.background) startBackground(ctx, o, plan.background.templates);
+    const full = isFullPromotion(ctx);
+    // Scale first, route after: never send traffic to pods that are not there yet.
+    await ctx.client.apply(canaryWorkload(ctx, t.canaryReplicas), { force: true });
+    await track(ctx, [canaryName(ctx.service)], deadline);
+    notes.push(`canary ${t.canaryReplicas} pods, stable ${t.stableReplicas}`);
+    if (plan.router === 'none' && t.stableReplicas !== plan.replicas) {
+      // Basic canary: the ratio is the split, so stable shrinks while the canary runs.
+      await ctx.client.patch(
+        'apps/v1',
+        'Deployment',
+        ctx.service,
+        { spec: { replicas: t.stableReplicas } },
+        {
+          namespace: ctx.namespace,
+          type: 'merge',
+        },
+      );
+      await track(ctx, [ctx.service], deadline);
+    }
+    notes.push(
+      await setTraffic(ctx.client, chart, plan.router, { weight: t.weight, headerRoute: t.headerRoute }),
+    );
+    if (full) return [...notes, 'skipped: full promotion'].join('; ');
+    if (t.wait.kind !== 'none' && doneBefore(ctx, name))
+      return [...notes, 'already done before the resume'].join('; ');
+    switch (t.wait.kind) {
+      case 'pause': {
+        const r = await waitGated(ctx, { ms: t.wait.ms, deadline, what: name });
+        notes.push(r.by === 'time' ? `paused ${t.wait.ms / 1000}s` : `${r.by} by ${r.user}`);
+        break;
+      }
+      case 'promote': {
+        ctx.events.log(
+          `${ctx.service} waits at "${name}": run \`slipway promote ${ctx.service} --env ${ctx.release.environment}\``,
+        );
+        const r = await waitGated(ctx, { deadline, what: name, promotable: true });
+        notes.push(`${r.by === 'promote-full' ? 'fully promoted' : 'promoted'} by ${r.user}`);
+        break;
+      }
+      case 'analysis': {
+        const stop = new AbortController();
+        const run = analyse(ctx, o, t.wait.templates, t.wait.args, stop.signal);
+        let result: Awaited<typeof run> | undefined;
+        void run.then(
+          (r) => {
+            result = r;
+          },
+          () => {},
+        );
+        try {
+          await waitGated(ctx, { deadline, what: name, until: () => result !== undefined });
+        } finally {
+          stop.abort();
+        }
+        const r = await run;
+        const v = verdict(r);
+        if (v === 'fail')
+          throw new ReleaseFailure(`analysis ${t.wait.templates.join(', ')} failed: ${r.message}`);
+        if (v === 'inconclusive') {
+          ctx.events.log(`analysis inconclusive (${r.message}); waiting for promote or abort`);
+          const g = await waitGated(ctx, { deadline, what: `${name} (inconclusive)`, promotable: true });
+          notes.push(`inconclusive, promoted by ${g.user}`);
+        } else notes.push(`analysis successful: ${r.message}`);
+        break;
+      }
+      case 'none':
+        break;
+    }
+    return notes.join('; ');
+  }
+
+  async function promote(ctx: StrategyContext): Promise<string> {
+    const strategy = canaryOf(ctx);
+    const router = routerOf(strategy);
+    const chart = chartOf(ctx);
+    const bg = await stopBackground(ctx);
+    if (bg && verdict(bg) === 'fail') throw new ReleaseFailure(`background analysis failed: ${bg.message}`);
+    const N = hasHpa(ctx)
+      ? await stableReplicas(ctx)
+      : Number((stableManifest(ctx).spec as { replicas?: number }).replicas ?? 1);
+    const stable = stableManifest(ctx);
+    // With an HPA keep its count: applying the rendered count would fight the autoscaler.
+    const upgraded = { ...stable, spec: { ...(stable.spec as object), replicas: N } };
+    await ctx.client.apply(upgraded, { force: true });
+    const tracked = await track(ctx, [ctx.service], ctx.deadline);
+    // Only now that stable runs the new version everywhere does it take all traffic back.
+    await routeAllToStable(ctx.client, chart, router);
+    // Routing objects at rest (e.g. a DestinationRule) as the release renders them.
+    for (const obj of ctx.manifests.filter((x) => ROUTE_KINDS.has(x.kind) || x.kind === 'DestinationRule'))
+      await ctx.client.apply(obj, { force: true });
+    await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+    await clearGate(ctx.client, ctx.namespace, ctx.service);
+    return `stable ${tracked}; 100 % to stable; canary deleted`;
+  }
+
+  return {
+    type: 'canary',
+    plan(ctx) {
+      // Nothing to compare with on the first release; a rollback must be fast: both roll atomically.
+      if (!ctx.previous || ctx.release.rollbackOf !== undefined) return rollingStrategy.plan(ctx);
+      const strategy = ctx.strategy as CanaryStrategy;
+      const steps: PlannedStep[] = [
+        {
+          name: CANARY_STEPS.apply,
+          detail: `canary Deployment ${canaryName(ctx.service)} and shared objects`,
+        },
+      ];
+      strategy.steps.forEach((s, i) => {
+        steps.push({
+          name: `step ${i + 1}/${strategy.steps.length}: ${stepLabel(s)}`,
+          data: { canaryStep: i },
+        });
+      });
+      steps.push({ name: CANARY_STEPS.promote }, { name: CANARY_STEPS.prune });
+      return steps;
+    },
+    async execute(step, ctx) {
+      const canaryRun = ctx.previous !== undefined && ctx.release.rollbackOf === undefined;
+      if (!canaryRun) return await rollingStrategy.execute(step, ctx);
+      try {
+        if (step.name === CANARY_STEPS.apply) {
+          const rest = ctx.manifests.filter(
+            (x) => !isStable(x, ctx.service) && !ROUTE_KINDS.has(x.kind) && x.kind !== 'Deployment',
+          );
+          const routes = ctx.manifests.filter((x) => x.kind === 'DestinationRule');
+          const summary = await applyManifests({ ...ctx, manifests: [...rest, ...routes] });
+          await ctx.client.apply(canaryWorkload(ctx, 0), { force: true });
+          return `${summary}; ${canaryName(ctx.service)} created`;
+        }
+        if (typeof step.data?.canaryStep === 'number')
+          return await runStep(ctx, step.data.canaryStep, step.name);
+        if (step.name === CANARY_STEPS.promote) return await promote(ctx);
+        if (step.name === CANARY_STEPS.prune) return await pruneManifests(ctx);
+        throw new ReleaseFailure(`the canary strategy has no step "${step.name}"`);
+      } catch (e) {
+        // Weight 0 first, then the canary goes; stable (untouched until promote) serves everything.
+        await stopBackground(ctx).catch(() => undefined);
+        try {
+          await abortCanary(ctx);
+          ctx.events.log(`canary aborted: weight 0, ${canaryName(ctx.service)} deleted`);
+        } catch (abortError) {
+          ctx.events.log(`aborting the canary failed too: ${(abortError as Error).message}`);
+        }
+        await clearGate(ctx.client, ctx.namespace, ctx.service);
+        throw e instanceof ReleaseFailure ? e : new ReleaseFailure((e as Error).message);
+      }
+    },
+  };
+}
+
+/** The default canary executor: the built-in analysis templates plus those the engine passes. */
+export const canaryStrategy: StrategyExecutor = createCanaryStrategy();
+
+/**
+ * Registers the canary executor with the engine (with the platform's own analysis templates when
+ * given). The engine's STRATEGIES registry falls back to rolling for a type nobody registered.
+ */
+export function registerCanary(o: AnalysisOptions = {}): StrategyExecutor {
+  const ex = Object.keys(o).length ? createCanaryStrategy(o) : canaryStrategy;
+  STRATEGIES.canary = ex;
+  return ex;
+}
+
+STRATEGIES.canary ??= canaryStrategy;
