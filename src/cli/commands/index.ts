@@ -1,5 +1,6 @@
 // Every command registers itself here; the list is the order `slipway --help` shows.
 import type { Command } from '@commander-js/extra-typings';
+import { registerApply } from './apply.ts';
 import { registerApprovals } from './approvals.ts';
 import { registerAudit } from './audit.ts';
 import { registerCapacity } from './capacity.ts';
@@ -9,6 +10,7 @@ import { registerDiff } from './diff.ts';
 import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
+import { registerPlan } from './plan.ts';
 import { registerPromote } from './promote.ts';
 import { registerReleaseNotes } from './release-notes.ts';
 import { registerRender } from './render.ts';
@@ -31,6 +33,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerHistory,
   registerRollback,
   registerResume,
+  registerPlan,
+  registerApply,
   registerPromote,
   registerApprovals,
   registerAudit,

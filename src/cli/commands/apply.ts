@@ -1,0 +1,63 @@
+// `slipway apply --env E [--target svc…]`: reconciles the environment to its desired state, service by
+// service in priority order, each with its own strategy; stops at the first failure and says what was
+// done and what was not. Exit 0 when everything planned was released, 1 otherwise.
+import type { Command } from '@commander-js/extra-typings';
+import { applyEnvironment } from '../../promotion/apply.ts';
+import { color, parseOutputFormat, printJson } from '../output.ts';
+import { cliRunner, withSession } from './promote.ts';
+
+export function registerApply(program: Command): void {
+  program
+    .command('apply')
+    .description(
+      'reconcile an environment to its desired state (environments/<env>.yaml), service by service',
+    )
+    .requiredOption('-e, --env <env>', 'environment')
+    .option('--target <service...>', 'only these services')
+    .option('--hotfix', 'release through a freeze window (where the environment accepts hotfixes)', false)
+    .option('--reason <text>', 'why (kept in each release and the audit log)')
+    .option(
+      '--store <url>',
+      'state store: a SQLite path or postgres:// URL (default SLIPWAY_STORE, else .slipway/state.db)',
+    )
+    .option('-o, --output <format>', 'text or json', 'text')
+    .action(async (options, command) => {
+      const format = parseOutputFormat(options.output) as 'text' | 'json';
+      await withSession(command, options.store, async ({ ctx }) => {
+        const out = (s: string) => {
+          if (format === 'text') process.stdout.write(s);
+        };
+        const result = await applyEnvironment(ctx, {
+          environment: options.env,
+          ...(options.target ? { targets: options.target } : {}),
+          hotfix: options.hotfix,
+          ...(options.reason ? { reason: options.reason } : {}),
+          runner: await cliRunner(format),
+          onStart: (s) => out(`${color.cyan('→')} ${s.summary}\n`),
+        });
+        if (format === 'json') {
+          printJson(result);
+        } else {
+          const targeted = options.target ? new Set(options.target) : undefined;
+          const inSync = result.plan.services.filter(
+            (s) => s.action === 'in-sync' && (!targeted || targeted.has(s.service)),
+          );
+          for (const r of result.releases) {
+            const line = `${r.service}: ${r.status}${r.revision ? ` (revision ${r.revision}${r.version ? `, ${r.version}` : ''})` : ''}${r.reason ? `: ${r.reason}` : ''}`;
+            out(`${r.status === 'deployed' ? color.green(line) : color.red(line)}\n`);
+          }
+          if (result.notRun.length > 0)
+            out(
+              `${color.yellow(`not released (stopped at the first failure): ${result.notRun.join(', ')}`)}\n`,
+            );
+          const done = result.releases.filter((r) => r.status === 'deployed').length;
+          out(
+            result.releases.length === 0
+              ? `${options.env} is in sync with its desired state (${inSync.length} services)\n`
+              : `${done} released, ${result.releases.length - done} failed, ${result.notRun.length} not run, ${inSync.length} already in sync\n`,
+          );
+        }
+        if (!result.ok) process.exitCode = 1;
+      });
+    });
+}
