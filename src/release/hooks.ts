@@ -76,7 +76,7 @@ export async function runHooks(ctx: StrategyContext): Promise<string> {
         });
         const pod = pods.at(-1)?.metadata.name;
         throw new ReleaseFailure(
-          `hook ${hook.name} ${failed ? 'failed' : 'timed out'} (Job ${name}); no pod was changed`,
+          `hook ${hook.name} ${failed ? 'failed' : 'timed out'} (Job ${name})`,
           pod ? await diagnosePod(ctx.client, pod, ctx.namespace) : undefined,
         );
       }

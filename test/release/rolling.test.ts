@@ -113,4 +113,38 @@ describe('rolling releases on the local cluster', () => {
     );
     assert.equal((await first).status, RELEASE_STATUS.deployed);
   });
+  test('a failing pre-deploy hook stops the release before any pod changes', async () => {
+    const web = env.platform.platform.services.web!;
+    const image = async () =>
+      (
+        (await env.client.get('apps/v1', 'Deployment', 'web', NAMESPACE))!.spec as {
+          template: { spec: { containers: Array<{ image: string }> } };
+        }
+      ).template.spec.containers[0]!.image;
+    const before = await image();
+    try {
+      web.hooks = {
+        backup: { name: 'backup', image: 'example.test/tools/backup:1' }, // simulated: succeeds
+        preDeploy: [
+          {
+            name: 'migrate',
+            image: 'example.test/shop/migrate:1',
+            env: { CRASH_AFTER_MS: '100', PORT: '0' },
+          },
+        ],
+      };
+      const failed = await release('v8');
+      assert.equal(failed.status, RELEASE_STATUS.failed);
+      assert.match(failed.failure?.reason ?? '', /hook migrate failed .*nothing was changed in the cluster/);
+      assert.ok(!failed.steps.some((s) => s.name === 'apply'));
+      assert.equal(await image(), before);
+      web.hooks = { backup: { name: 'backup', image: 'example.test/tools/backup:1' } };
+      const ok = await release('v9');
+      assert.equal(ok.status, RELEASE_STATUS.deployed, JSON.stringify(ok.failure));
+      assert.equal(ok.steps.find((s) => s.name === 'pre-deploy hooks')?.outcome, 'ok');
+      assert.equal(await image(), 'example.test/shop/web:v9');
+    } finally {
+      delete web.hooks;
+    }
+  });
 });
