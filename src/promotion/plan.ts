@@ -107,8 +107,14 @@ type Json = unknown;
 const isObj = (v: Json): v is Record<string, Json> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Paths where `a` and `b` differ (both directions), depth-first, at most `limit`. */
-export function differences(a: Json, b: Json, path: string, out: string[], limit = MAX_FIELDS): void {
+export interface Difference {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** Leaves where `a` and `b` differ (both directions), depth-first, at most `limit`. */
+export function differences(a: Json, b: Json, path: string, out: Difference[], limit = MAX_FIELDS): void {
   if (out.length >= limit) return;
   if (isObj(a) && isObj(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
@@ -121,7 +127,7 @@ export function differences(a: Json, b: Json, path: string, out: string[], limit
     for (let i = 0; i < a.length; i++) differences(a[i], b[i], `${path}[${i}]`, out, limit);
     return;
   }
-  if (!sameScalar(a, b)) out.push(path);
+  if (!sameScalar(a, b)) out.push({ path, before: a, after: b });
 }
 
 function sameScalar(a: Json, b: Json): boolean {
@@ -215,30 +221,20 @@ function objectChanges(
   applied: KubeObject,
   versions: { from: string | undefined; to: string | undefined },
 ): string[] {
-  const paths: string[] = [];
-  differences(changeView(applied), changeView(desired), '', paths, 50);
-  const at = (o: unknown, path: string): unknown => {
-    let cur: unknown = o;
-    for (const seg of path.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== '')) {
-      if (cur === null || typeof cur !== 'object') return undefined;
-      cur = (cur as Record<string, unknown>)[seg];
-    }
-    return cur;
-  };
-  const explained = (p: string) => {
-    if (/(^|\.)replicas$/.test(p) && desired.kind === 'Deployment') return true;
-    const before = at(applied, p);
-    const after = at(desired, p);
+  const diffs: Difference[] = [];
+  differences(changeView(applied), changeView(desired), '', diffs, 50);
+  const explained = (d: Difference) => {
+    if (/(^|\.)replicas$/.test(d.path) && desired.kind === 'Deployment') return true;
     return (
-      typeof before === 'string' &&
-      typeof after === 'string' &&
+      typeof d.before === 'string' &&
+      typeof d.after === 'string' &&
       versions.from !== undefined &&
       versions.to !== undefined &&
       versions.from !== versions.to &&
-      (before.includes(versions.from) || after.includes(versions.to))
+      (d.before.includes(versions.from) || d.after.includes(versions.to))
     );
   };
-  return paths.filter((p) => !explained(p));
+  return diffs.filter((d) => !explained(d)).map((d) => d.path);
 }
 
 function emptyCounts(): Record<PlanAction, number> {
