@@ -87,6 +87,56 @@ export function consoleEvents(format: 'text' | 'json'): ReleaseEvents {
   };
 }
 
+/**
+ * On a TTY (text output): a listr2 live view of `run` — one task whose output lists the steps done and
+ * the rollout status in place. Elsewhere `run` just gets the plain-line events.
+ */
+export async function withLiveView<T>(
+  title: string,
+  format: 'text' | 'json',
+  run: (events: ReleaseEvents) => Promise<T>,
+): Promise<T> {
+  if (format !== 'text' || process.stderr.isTTY !== true || process.env.CI)
+    return await run(consoleEvents(format));
+  const { Listr } = await import('listr2');
+  let result: T | undefined;
+  const list = new Listr(
+    [
+      {
+        title,
+        task: async (_ctx, task) => {
+          // Each assignment to task.output adds a line to the task's output bar (the last 20 show).
+          const events: ReleaseEvents = {
+            step(s) {
+              if (!s.endedAt) {
+                task.title = `${title}: ${s.name}`;
+                return;
+              }
+              const mark = s.outcome === 'ok' ? color.green('✔') : color.red('✖');
+              task.output = `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}`;
+            },
+            progress(p) {
+              for (const o of p)
+                task.output = color.dim(
+                  `  ${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available`,
+                );
+            },
+            log(line) {
+              task.output = color.dim(`  ${line}`);
+            },
+          };
+          result = await run(events);
+          task.title = title;
+        },
+        rendererOptions: { outputBar: 20, persistentOutput: true },
+      },
+    ],
+    { renderer: 'default', exitOnError: true },
+  );
+  await list.run();
+  return result as T;
+}
+
 export function printOutcome(r: ReleaseRecord, format: 'text' | 'json', what = 'release'): void {
   if (format === 'json') {
     const { manifests: _m, values: _v, ...rest } = r;
@@ -131,22 +181,23 @@ export function registerDeploy(program: Command): void {
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
       const { deploy, parseDuration } = await import('../../release/index.ts');
-      const events = consoleEvents(format);
       const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
-      const client = await connectEnvironment(platform, options.env, { log: events.log });
-      const r = await deploy(
-        client!,
-        {
-          platform,
-          service,
-          environment: options.env,
-          overrides: overridesFrom(options),
-          user: currentUser(platform.dir),
-          ...(options.reason ? { reason: options.reason } : {}),
-          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-          dryRun: options.dryRun,
-        },
-        events,
+      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
+      const r = await withLiveView(`deploy ${service} to ${options.env}`, format, (events) =>
+        deploy(
+          client!,
+          {
+            platform,
+            service,
+            environment: options.env,
+            overrides: overridesFrom(options),
+            user: currentUser(platform.dir),
+            ...(options.reason ? { reason: options.reason } : {}),
+            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+            dryRun: options.dryRun,
+          },
+          events,
+        ),
       );
       printOutcome(r, format);
     });

@@ -4,7 +4,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
 import { parseOutputFormat } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents, printOutcome } from './deploy.ts';
+import { consoleEvents, printOutcome, withLiveView } from './deploy.ts';
 
 export function registerResume(program: Command): void {
   program
@@ -18,18 +18,19 @@ export function registerResume(program: Command): void {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
       const { resume, parseDuration } = await import('../../release/index.ts');
-      const events = consoleEvents(format);
-      const client = await connectEnvironment(platform, options.env, { log: events.log });
-      const r = await resume(
-        client!,
-        {
-          platform,
-          service,
-          environment: options.env,
-          user: currentUser(platform.dir),
-          ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
-        },
-        events,
+      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
+      const r = await withLiveView(`resume ${service} in ${options.env}`, format, (events) =>
+        resume(
+          client!,
+          {
+            platform,
+            service,
+            environment: options.env,
+            user: currentUser(platform.dir),
+            ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
+          },
+          events,
+        ),
       );
       if (r) printOutcome(r, format, 'resumed release');
       else if (format === 'json')

@@ -5,7 +5,7 @@ import { loadPlatform } from '../../config/load.ts';
 import { usageError } from '../../shared/errors.ts';
 import { parseOutputFormat } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents, printOutcome } from './deploy.ts';
+import { consoleEvents, printOutcome, withLiveView } from './deploy.ts';
 
 export function registerRollback(program: Command): void {
   program
@@ -24,20 +24,21 @@ export function registerRollback(program: Command): void {
         throw usageError(`--to must be a revision number, not "${options.to}"`);
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
       const { rollback, parseDuration } = await import('../../release/index.ts');
-      const events = consoleEvents(format);
-      const client = await connectEnvironment(platform, options.env, { log: events.log });
-      const r = await rollback(
-        client!,
-        {
-          platform,
-          service,
-          environment: options.env,
-          user: currentUser(platform.dir),
-          ...(to !== undefined ? { toRevision: to } : {}),
-          ...(options.reason ? { reason: options.reason } : {}),
-          ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
-        },
-        events,
+      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
+      const r = await withLiveView(`roll back ${service} in ${options.env}`, format, (events) =>
+        rollback(
+          client!,
+          {
+            platform,
+            service,
+            environment: options.env,
+            user: currentUser(platform.dir),
+            ...(to !== undefined ? { toRevision: to } : {}),
+            ...(options.reason ? { reason: options.reason } : {}),
+            ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
+          },
+          events,
+        ),
       );
       printOutcome(r, format, 'rollback');
     });
