@@ -123,7 +123,8 @@ function qosClass(pod: KubeObject): string {
 export class PodRunner {
   private readonly runtimes = new Map<string, PodRuntime>();
   private readonly usedIps = new Set<string>();
-  private nextIp = 0;
+  // A random start keeps several clusters on one machine (parallel tests) off each other's addresses.
+  private nextIp = Math.floor(Math.random() * 256 * 254);
   private readonly queue: WorkQueue;
   private readonly statusQueue: WorkQueue;
   private readonly written = new Map<string, string>();

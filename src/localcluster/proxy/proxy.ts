@@ -29,7 +29,7 @@ import {
 export const LOCAL_PORTS_ANNOTATION = 'slipway.dev/local-ports';
 const NON_HTTP = /^(tcp|tls|https|mongo|mysql|redis|postgres|kafka|grpc|amqp|mqtt|udp)/i;
 
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -37,7 +37,7 @@ const HOP_BY_HOP = [
   'upgrade',
   'te',
   'trailer',
-];
+]);
 
 export function localPort(port: number): number {
   return port < 1024 ? port + 30_000 : port;
@@ -80,7 +80,10 @@ export class ServiceProxy {
   private readonly unwatch = new Map<string, () => void>();
   private readonly podLabels = new Map<string, string>();
   private readonly usedIps = new Set<string>();
-  private nextIp = 0;
+  // A random start keeps several clusters on one machine (parallel tests) off each other's addresses.
+  private nextIp = Math.floor(Math.random() * 200 * 254);
+  /** Addresses another process already listens on: their Services get new ones. */
+  private readonly taken = new Set<string>();
   private pending: NodeJS.Immediate | undefined;
   private syncing: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -197,9 +200,9 @@ export class ServiceProxy {
 
   private allocateIp(): string {
     for (;;) {
-      const n = this.nextIp++;
+      const n = this.nextIp++ % (200 * 254);
       const ip = `127.0.${2 + Math.floor(n / 254)}.${(n % 254) + 1}`;
-      if (!this.usedIps.has(ip)) return ip;
+      if (!this.usedIps.has(ip) && !this.taken.has(ip)) return ip;
     }
   }
 
@@ -214,13 +217,13 @@ export class ServiceProxy {
     this.usedIps.clear();
     for (const s of services) {
       const ip = (s.spec as Obj).clusterIP;
-      if (typeof ip === 'string' && ip.startsWith('127.')) this.usedIps.add(ip);
+      if (typeof ip === 'string' && ip.startsWith('127.') && !this.taken.has(ip)) this.usedIps.add(ip);
     }
     const ready: KubeObject[] = [];
     for (const s of services) {
       const sp = (s.spec as Obj | undefined) ?? {};
       let ip = sp.clusterIP as string | undefined;
-      if (typeof ip !== 'string' || !ip.startsWith('127.')) {
+      if (typeof ip !== 'string' || !ip.startsWith('127.') || this.taken.has(ip)) {
         ip = this.allocateIp();
         this.usedIps.add(ip);
       }
@@ -288,7 +291,12 @@ export class ServiceProxy {
       try {
         this.listeners.set(id, await this.openListener(w));
       } catch (e) {
-        this.o.onError?.(`service ${w.service}: cannot listen on ${id}: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          this.taken.add(w.ip);
+          this.schedule();
+        } else {
+          this.o.onError?.(`service ${w.service}: cannot listen on ${id}: ${(e as Error).message}`);
+        }
       }
     }
   }
@@ -377,9 +385,19 @@ export class ServiceProxy {
   private handleHttp(service: string, port: number, req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
     const picked = this.pick(service, port, req);
-    const source = (req.headers['x-source'] as string | undefined) ?? 'unknown';
-    const [ns, name] = service.split('/') as [string, string];
+    // Raw header arrays: no per-request header objects on the hot path.
+    const raw = req.rawHeaders;
+    const headers: string[] = [];
+    let source = 'unknown';
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!;
+      const lower = name.length <= 17 ? name.toLowerCase() : '';
+      if (HOP_BY_HOP.has(lower)) continue;
+      if (lower === 'x-source') source = raw[i + 1]!;
+      headers.push(name, raw[i + 1]!);
+    }
     if (!picked) {
+      const [ns, name] = service.split('/') as [string, string];
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('no healthy upstream');
       this.o.metrics.record(
@@ -390,9 +408,6 @@ export class ServiceProxy {
       return;
     }
     const { ep, svc } = picked;
-    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
-    for (const h of HOP_BY_HOP) delete headers[h];
-    if (req.headers['transfer-encoding']) headers['transfer-encoding'] = req.headers['transfer-encoding'];
     let done = false;
     const finish = (code: number) => {
       if (done) return;
@@ -406,11 +421,17 @@ export class ServiceProxy {
     const up = request(
       { host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, agent: this.agent },
       (r) => {
-        const out: Record<string, string | string[] | undefined> = { ...r.headers };
-        for (const h of HOP_BY_HOP) delete out[h];
-        res.writeHead(r.statusCode ?? 502, out);
+        const rr = r.rawHeaders;
+        const out: string[] = [];
+        for (let i = 0; i < rr.length; i += 2) {
+          const name = rr[i]!;
+          if (name.length <= 17 && HOP_BY_HOP.has(name.toLowerCase())) continue;
+          out.push(name, rr[i + 1]!);
+        }
+        const code = r.statusCode ?? 502;
+        res.writeHead(code, out);
         r.pipe(res);
-        r.on('end', () => finish(r.statusCode ?? 502));
+        r.on('end', () => finish(code));
         r.on('error', () => finish(502));
       },
     );
@@ -426,7 +447,12 @@ export class ServiceProxy {
     res.on('close', () => {
       if (!done) up.destroy();
     });
-    req.pipe(up);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (req.readableEnded) up.end();
+      else req.pipe(up);
+    } else {
+      req.pipe(up);
+    }
   }
 
   private handleTcp(service: string, port: number, socket: Socket): void {
