@@ -72,7 +72,10 @@ describe('canary releases on the local cluster', () => {
       const n = canary + stable;
       const share = canary / n;
       const sigma = Math.sqrt((0.3 * 0.7) / n);
-      assert.ok(n > 100, `only ${n} requests in 2.5 s`);
+      assert.ok(
+        n > 100,
+        `only ${n} requests in 2.5 s: ${JSON.stringify(counts)} ${JSON.stringify(load.snapshot())} ${url}`,
+      );
       assert.ok(
         Math.abs(share - 0.3) < 4 * sigma,
         `canary share ${share.toFixed(3)} of ${n}, want 0.30 ± ${(4 * sigma).toFixed(3)}`,
@@ -112,5 +115,89 @@ describe('canary releases on the local cluster', () => {
     await new Promise((r) => setTimeout(r, 400));
     const s = await after.stop();
     assert.deepEqual(Object.keys(s.byVersion), ['v2']);
+  });
+
+  test('basic canary: an error-injected version is rolled back by analysis, failures bounded by its share', async () => {
+    const first = await release(env, 'api', 'v1');
+    assert.equal(first.status, RELEASE_STATUS.deployed, JSON.stringify(first.failure));
+    const url = (await serviceAddress(env, 'api'))!;
+    const load = loadLoop(url, { concurrency: 2 });
+    let canaryGoneAt = 0;
+    const watcher = (async () => {
+      await until(
+        'the canary',
+        async () => (await env.client.get('apps/v1', 'Deployment', 'api-canary', NAMESPACE)) !== undefined,
+        60_000,
+      );
+      await until(
+        'the canary deleted',
+        async () => (await env.client.get('apps/v1', 'Deployment', 'api-canary', NAMESPACE)) === undefined,
+        60_000,
+      );
+      canaryGoneAt = Date.now();
+    })();
+    const r = await release(env, 'api', 'v2', ['env.ERROR_RATE=0.5']);
+    await watcher;
+    await new Promise((res) => setTimeout(res, 500));
+    const seen = await load.stop();
+    assert.equal(r.status, RELEASE_STATUS.failed);
+    assert.match(
+      r.failure!.reason,
+      /(analysis fast-success|background analysis) failed: success-rate failed/,
+    );
+    assert.ok(r.steps.some((s) => /rollback to revision/.test(s.name) && s.outcome === 'ok'));
+    // Every failure came from the canary, and they stay below the canary's share (50 %) of traffic.
+    // (At most a couple of answers without a version: a request racing the deletion of a canary pod
+    // that the proxy's endpoints had not dropped yet.)
+    const other = Object.entries(seen.failedByVersion).filter(([v]) => v !== 'v2');
+    assert.ok(
+      other.every(([v, n]) => v === '?' && n <= 2),
+      JSON.stringify(seen.failedByVersion),
+    );
+    const total = seen.ok + seen.failed;
+    assert.ok(seen.failed > 0, 'the injected errors were seen');
+    assert.ok(seen.failed / total < 0.5, `${seen.failed} of ${total} failed`);
+    const detect = canaryGoneAt - seen.failedAt[0]!;
+    process.stderr.write(
+      `# basic canary: ${seen.failed}/${total} requests failed; first failure → canary deleted ${detect} ms\n`,
+    );
+    // Stable serves everything again, with the old version, at full size.
+    const stable = await env.client.get('apps/v1', 'Deployment', 'api', NAMESPACE);
+    assert.equal((stable!.spec as { replicas: number }).replicas, 4);
+    const check = loadLoop(url, { concurrency: 1 });
+    await new Promise((res) => setTimeout(res, 400));
+    const c = await check.stop();
+    assert.deepEqual(Object.keys(c.byVersion), ['v1']);
+    assert.equal(c.failed, 0);
+  });
+
+  test('abort at a step: weight 0 at once, canary deleted, stable serving 100 %; abort is idempotent', async () => {
+    const url = (await serviceAddress(env, 'cart'))!;
+    const load = loadLoop(url, { concurrency: 1 });
+    try {
+      const events = recordingEvents();
+      const running = release(env, 'cart', 'v3', [], events);
+      await until('the pause', async () => events.lines.some((l) => l.includes('slipway promote cart')));
+      const target = serviceTarget(env.client, {
+        platform: env.platform,
+        service: 'cart',
+        environment: 'dev',
+      });
+      const pending = (await target.history.latest('cart'))!;
+      await gate('cart', pending.revision, GATE_ACTIONS.abort);
+      await gate('cart', pending.revision, GATE_ACTIONS.abort);
+      const r = await running;
+      assert.equal(r.status, RELEASE_STATUS.failed);
+      assert.match(r.failure!.reason, /aborted by tester during step 3\/6: pause \(until promoted\)/);
+      assert.deepEqual(await vsWeights('cart'), { canary: 0, header: false });
+      assert.equal(await env.client.get('apps/v1', 'Deployment', 'cart-canary', NAMESPACE), undefined);
+    } finally {
+      await load.stop();
+    }
+    const check = loadLoop(url, { concurrency: 1 });
+    await new Promise((res) => setTimeout(res, 400));
+    const c = await check.stop();
+    assert.deepEqual(Object.keys(c.byVersion), ['v2']);
+    assert.equal(c.failed, 0);
   });
 });

@@ -117,6 +117,7 @@ export interface TrafficSummary {
   byVersion: Record<string, number>;
   /** Epoch ms of each failed request. */
   failedAt: number[];
+  failedByVersion: Record<string, number>;
 }
 
 /** Calls `<url>/api/info` over and over (`concurrency` loops) until stopped. */
@@ -125,7 +126,7 @@ export function loadLoop(
   o: { headers?: Record<string, string>; concurrency?: number; pauseMs?: number } = {},
 ): { stop(): Promise<TrafficSummary>; snapshot(): TrafficSummary } {
   let running = true;
-  const s: TrafficSummary = { ok: 0, failed: 0, byVersion: {}, failedAt: [] };
+  const s: TrafficSummary = { ok: 0, failed: 0, byVersion: {}, failedAt: [], failedByVersion: {} };
   const one = async () => {
     while (running) {
       try {
@@ -141,6 +142,7 @@ export function loadLoop(
         } else {
           s.failed++;
           s.failedAt.push(Date.now());
+          s.failedByVersion[v] = (s.failedByVersion[v] ?? 0) + 1;
         }
       } catch {
         s.failed++;
@@ -151,7 +153,12 @@ export function loadLoop(
   };
   const loops = Array.from({ length: o.concurrency ?? 2 }, one);
   return {
-    snapshot: () => ({ ...s, byVersion: { ...s.byVersion }, failedAt: [...s.failedAt] }),
+    snapshot: () => ({
+      ...s,
+      byVersion: { ...s.byVersion },
+      failedAt: [...s.failedAt],
+      failedByVersion: { ...s.failedByVersion },
+    }),
     async stop() {
       running = false;
       await Promise.all(loops);

@@ -102,8 +102,14 @@ export async function abortCanary(ctx: StrategyContext): Promise<void> {
   const router = routerOf(canaryOf(ctx));
   const chart = chartOf(ctx);
   await routeAllToStable(ctx.client, chart, router);
+  // Requests a router already sent to the canary finish before its pods go (Argo's abortScaleDownDelay).
+  if (router !== 'none') await sleep(ROUTER_SETTLE_MS / 2);
   await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
 }
+
+/** How long routers take to stop sending to the canary after a weight change (proxies, meshes). */
+export const ROUTER_SETTLE_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor {
   const stepDeadline = (ctx: StrategyContext) => {
@@ -210,6 +216,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     // Routing objects at rest (e.g. a DestinationRule) as the release renders them.
     for (const obj of ctx.manifests.filter((x) => ROUTE_KINDS.has(x.kind) || x.kind === 'DestinationRule'))
       await ctx.client.apply(obj, { force: true });
+    if (router !== 'none') await sleep(ROUTER_SETTLE_MS);
     await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
     await clearGate(ctx.client, ctx.namespace, ctx.service);
     return `stable ${tracked}; 100 % to stable; canary deleted`;
@@ -242,7 +249,11 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       try {
         if (step.name === CANARY_STEPS.apply) {
           const rest = ctx.manifests.filter(
-            (x) => !isStable(x, ctx.service) && !ROUTE_KINDS.has(x.kind) && x.kind !== 'Deployment',
+            (x) =>
+              !isStable(x, ctx.service) &&
+              !ROUTE_KINDS.has(x.kind) &&
+              x.kind !== 'Deployment' &&
+              x.kind !== 'DestinationRule',
           );
           const routes = ctx.manifests.filter((x) => x.kind === 'DestinationRule');
           const summary = await applyManifests({ ...ctx, manifests: [...rest, ...routes] });
