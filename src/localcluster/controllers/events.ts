@@ -13,6 +13,8 @@ export interface EventRecorder {
 
 const AGGREGATE_MS = 10 * 60_000;
 const MAX_TRACKED = 5_000;
+/** Kubernetes keeps Events for an hour (kube-apiserver --event-ttl). */
+export const EVENT_TTL_MS = 60 * 60_000;
 
 export function createEventRecorder(
   store: ObjectStore,
@@ -21,6 +23,21 @@ export function createEventRecorder(
 ): EventRecorder {
   const recent = new Map<string, { name: string; at: number }>();
   let seq = 0;
+  let lastSweep = Date.now();
+  /** Deletes this recorder's Events older than the TTL, at most once a minute. */
+  const sweep = (now: number) => {
+    if (now - lastSweep < 60_000) return;
+    lastSweep = now;
+    for (const e of store.list(eventType).items) {
+      if ((e.source as { component?: string } | undefined)?.component !== component) continue;
+      const last = Date.parse(String(e.lastTimestamp ?? e.metadata.creationTimestamp ?? ''));
+      if (Number.isFinite(last) && now - last > EVENT_TTL_MS) {
+        try {
+          store.delete(eventType, e.metadata.namespace, e.metadata.name ?? '');
+        } catch {}
+      }
+    }
+  };
   return {
     record(obj, type, reason, message) {
       const namespace = obj.metadata.namespace ?? 'default';
@@ -29,6 +46,7 @@ export function createEventRecorder(
       const id = `${obj.metadata.uid}|${reason}|${message}`;
       const seen = recent.get(id);
       try {
+        sweep(now);
         if (seen && now - seen.at < AGGREGATE_MS) {
           const existing = store.get(eventType, namespace, seen.name);
           if (existing) {
