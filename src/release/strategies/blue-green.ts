@@ -1,0 +1,282 @@
+// The blue-green executor (document 004): `<service>-blue` / `<service>-green` Deployments, the active
+// Service `<service>` selecting one colour, `<service>-preview` selecting the colour under test and
+// the direct `-blue` / `-green` Services.
+//
+//   deploy idle colour        render the release for the idle colour, apply it (all but the active
+//                             Service and the HPA), wait until the idle colour is available
+//   pre-promotion analysis    templates with args previewUrl/activeUrl (analysis engine)
+//   smoke tests (preview)     the service's http smoke tests against `<service>-preview`
+//   await promotion           autoPromotion false: until `slipway promote` (or abort, or the deadline)
+//   switch active Service     full size first, then the selector switch (one apply: instant)
+//   post-promotion analysis   failure switches the selector back at once
+//   scale down old colour     the old colour is kept for scaleDownDelay (a `slipway rollback` then only
+//                             switches back: its pods still run that version), then scaled to 0
+//
+// The active colour is read live from the Service's selector, never from the record, so a crash or a
+// hand-made switch cannot confuse it. A rollback is a release of the old version: its colour is
+// usually still up, so it is a switch without a rollout.
+import type { BlueGreenStrategy } from '../../config/schema.ts';
+import { renderService } from '../../render/index.ts';
+import { type KubeObject, LABELS } from '../../shared/kube-types.ts';
+import { STRATEGIES } from '../engine.ts';
+import { ReleaseFailure } from '../failure.ts';
+import { applyManifests } from '../rolling.ts';
+import { runSmokeTests, serviceUrl } from '../smoke.ts';
+import { trackDeployments } from '../track.ts';
+import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
+import { type Color, otherColor, BLUE_GREEN_PHASES as P, planBlueGreen } from './blue-green-plan.ts';
+import { type AnalysisOptions, analyse, chartOf, clearGate, verdict, waitGated } from './canary-runtime.ts';
+
+export const REVISION_ANNOTATION = 'slipway.dev/release-revision';
+
+function bgOf(ctx: StrategyContext): BlueGreenStrategy {
+  if (ctx.strategy.type !== 'blueGreen') throw new ReleaseFailure(`${ctx.service} does not use blue-green`);
+  return ctx.strategy;
+}
+
+/** The colour the active Service selects now, if it exists and selects one. */
+export async function liveActiveColor(ctx: StrategyContext): Promise<Color | undefined> {
+  const svc = await ctx.client.get('v1', 'Service', ctx.service, ctx.namespace);
+  const c = (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector?.[LABELS.track];
+  return c === 'blue' || c === 'green' ? c : undefined;
+}
+
+/** The colour this release deploys to: the one carrying its revision, else the idle one. */
+async function targetColor(ctx: StrategyContext): Promise<{ target: Color; active: Color | undefined }> {
+  for (const c of ['blue', 'green'] as const) {
+    const d = await ctx.client.get('apps/v1', 'Deployment', `${ctx.service}-${c}`, ctx.namespace);
+    if (d?.metadata.annotations?.[REVISION_ANNOTATION] === String(ctx.release.revision)) {
+      const live = await liveActiveColor(ctx);
+      return { target: c, active: live === c ? otherColor(c) : live };
+    }
+  }
+  const active = await liveActiveColor(ctx);
+  return { target: active ? otherColor(active) : 'blue', active };
+}
+
+/** The release rendered for one colour (the engine renders the at-rest blue). */
+function renderFor(ctx: StrategyContext, color: Color, replicas: number): KubeObject[] {
+  const objects = renderService({ ...chartOf(ctx), activeColor: color });
+  return objects.map((o) => {
+    if (o.kind !== 'Deployment') return o;
+    return {
+      ...o,
+      metadata: {
+        ...o.metadata,
+        annotations: {
+          ...(o.metadata.annotations ?? {}),
+          [REVISION_ANNOTATION]: String(ctx.release.revision),
+        },
+      },
+      spec: { ...(o.spec as object), replicas },
+    };
+  });
+}
+
+const replicasOf = (ctx: StrategyContext) =>
+  Number(
+    (ctx.manifests.find((o) => o.kind === 'Deployment')?.spec as { replicas?: number } | undefined)
+      ?.replicas ?? 1,
+  );
+
+async function track(ctx: StrategyContext, name: string): Promise<string> {
+  const done = await trackDeployments(ctx.client, [name], {
+    namespace: ctx.namespace,
+    deadline: ctx.deadline,
+    onProgress: (p) => ctx.events.progress(p),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  return done.map((p) => `${p.name} ${p.available}/${p.desired} available`).join(', ');
+}
+
+/** Points the active Service at `color` (one apply of the rendered Service: the switch is instant). */
+async function switchTo(ctx: StrategyContext, color: Color): Promise<void> {
+  const svc = renderFor(ctx, color, 0).find((o) => o.kind === 'Service' && o.metadata.name === ctx.service);
+  if (!svc) throw new ReleaseFailure(`the release renders no Service ${ctx.service}`);
+  await ctx.client.apply(svc, { force: true });
+}
+
+async function scaleTo(ctx: StrategyContext, color: Color, replicas: number): Promise<void> {
+  await ctx.client
+    .patch(
+      'apps/v1',
+      'Deployment',
+      `${ctx.service}-${color}`,
+      { spec: { replicas } },
+      {
+        namespace: ctx.namespace,
+        type: 'merge',
+      },
+    )
+    .catch(() => undefined);
+}
+
+async function urls(ctx: StrategyContext): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [arg, name] of [
+    ['previewUrl', `${ctx.service}-preview`],
+    ['activeUrl', ctx.service],
+  ] as const) {
+    const svc = await ctx.client.get('v1', 'Service', name, ctx.namespace);
+    const u = svc ? serviceUrl(svc) : undefined;
+    if (u) out[arg] = u;
+  }
+  return out;
+}
+
+async function runGate(
+  ctx: StrategyContext,
+  o: AnalysisOptions,
+  templates: string[],
+  what: string,
+): Promise<string> {
+  const stop = new AbortController();
+  const run = analyse(ctx, o, templates, await urls(ctx), stop.signal);
+  let result: Awaited<typeof run> | undefined;
+  run.then(
+    (r) => {
+      result = r;
+    },
+    () => {},
+  );
+  try {
+    await waitGated(ctx, { deadline: ctx.deadline, what, until: () => result !== undefined });
+  } finally {
+    stop.abort();
+  }
+  const r = await run;
+  if (verdict(r) !== 'pass') throw new ReleaseFailure(`${what} ${r.phase.toLowerCase()}: ${r.message}`);
+  return r.message;
+}
+
+/** Scale-downs scheduled after releases, so that the process can wait for them before it exits. */
+const pendingScaleDowns = new Set<Promise<void>>();
+export async function settleScaleDowns(): Promise<void> {
+  await Promise.all([...pendingScaleDowns]);
+}
+
+export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecutor {
+  async function execute(step: PlannedStep, ctx: StrategyContext): Promise<string | undefined> {
+    const strategy = bgOf(ctx);
+    const { target, active } = await targetColor(ctx);
+    const N = replicasOf(ctx);
+    const plan = planBlueGreen(strategy, { active, replicas: N });
+    switch (step.name) {
+      case P.deploy: {
+        const first = active === undefined;
+        const objects = renderFor(ctx, target, first ? N : plan.previewReplicas).filter(
+          (x) =>
+            first ||
+            !(
+              (x.kind === 'Service' && x.metadata.name === ctx.service) ||
+              x.kind === 'HorizontalPodAutoscaler'
+            ),
+        );
+        const summary = await applyManifests({ ...ctx, manifests: objects });
+        return `${summary}; ${await track(ctx, `${ctx.service}-${target}`)}${first ? `; ${target} is active` : ` (preview; ${active} serves)`}`;
+      }
+      case P.preAnalysis:
+        if (!active || !plan.preAnalysis) return 'nothing to check';
+        return await runGate(ctx, o, plan.preAnalysis, P.preAnalysis);
+      case P.smoke:
+        if (!active) return 'first release: checked as active';
+        return await runSmokeTests(ctx.client, {
+          service: `${ctx.service}-preview`,
+          namespace: ctx.namespace,
+          config: ctx.serviceConfig,
+          log: ctx.events.log,
+        });
+      case P.awaitPromote: {
+        if (!active) return undefined;
+        ctx.events.log(
+          `${target} is ready in preview: run \`slipway promote ${ctx.service} --env ${ctx.release.environment}\``,
+        );
+        const r = await waitGated(ctx, { deadline: ctx.deadline, what: P.awaitPromote, promotable: true });
+        return `promoted by ${r.user}`;
+      }
+      case P.switch: {
+        if (plan.previewReplicas < N) {
+          await scaleTo(ctx, target, N);
+          await track(ctx, `${ctx.service}-${target}`);
+        }
+        await switchTo(ctx, target);
+        for (const x of renderFor(ctx, target, N).filter((y) => y.kind === 'HorizontalPodAutoscaler'))
+          await ctx.client.apply(x, { force: true });
+        return `${ctx.service} → ${target}${active ? ` (was ${active})` : ''}`;
+      }
+      case P.postAnalysis:
+        if (!active || !plan.postAnalysis) return 'nothing to check';
+        return await runGate(ctx, o, plan.postAnalysis, P.postAnalysis);
+      case P.scaleDown: {
+        if (!active) return 'no old colour';
+        await clearGate(ctx.client, ctx.namespace, ctx.service);
+        // The release ends now; the old colour stays for scaleDownDelay so that a rollback is a switch.
+        const old = active;
+        const job = (async () => {
+          await new Promise((r) => setTimeout(r, plan.scaleDownDelayMs));
+          if ((await liveActiveColor(ctx).catch(() => old)) !== old) await scaleTo(ctx, old, 0);
+        })();
+        pendingScaleDowns.add(job);
+        void job.finally(() => pendingScaleDowns.delete(job));
+        return `${old} kept for ${plan.scaleDownDelayMs / 1000}s for instant rollback, then scaled to 0`;
+      }
+      default:
+        throw new ReleaseFailure(`the blue-green strategy has no step "${step.name}"`);
+    }
+  }
+
+  return {
+    type: 'blueGreen',
+    plan(ctx) {
+      const strategy = ctx.strategy as BlueGreenStrategy;
+      const fast = ctx.release.rollbackOf !== undefined;
+      // The first release has no old colour; a rollback skips the checks (the version ran before).
+      const plan = planBlueGreen(
+        fast
+          ? ({
+              ...strategy,
+              autoPromotion: true,
+              prePromotionAnalysis: undefined,
+              postPromotionAnalysis: undefined,
+            } as BlueGreenStrategy)
+          : strategy,
+        {
+          active: ctx.previous ? 'blue' : undefined,
+          replicas: replicasOf(ctx as StrategyContext),
+          smokeTests: !fast && (ctx.serviceConfig.smokeTests ?? []).some((t) => 'http' in t),
+        },
+      );
+      return plan.phases.map((name) => ({ name }));
+    },
+    async execute(step, ctx) {
+      try {
+        return await execute(step, ctx);
+      } catch (e) {
+        // Switch back at once when the switch happened, and take the new colour out of the way.
+        const { target, active } = await targetColor(ctx).catch(() => ({
+          target: undefined,
+          active: undefined,
+        }));
+        if (target && active) {
+          if ((await liveActiveColor(ctx).catch(() => undefined)) === target) {
+            await switchTo(ctx, active).catch(() => undefined);
+            ctx.events.log(`switched ${ctx.service} back to ${active}`);
+          }
+          await scaleTo(ctx, target, 0);
+        }
+        await clearGate(ctx.client, ctx.namespace, ctx.service);
+        throw e instanceof ReleaseFailure ? e : new ReleaseFailure((e as Error).message);
+      }
+    },
+  };
+}
+
+export const blueGreenStrategy: StrategyExecutor = createBlueGreenStrategy();
+
+export function registerBlueGreen(o: AnalysisOptions = {}): StrategyExecutor {
+  const ex = Object.keys(o).length ? createBlueGreenStrategy(o) : blueGreenStrategy;
+  STRATEGIES.blueGreen = ex;
+  return ex;
+}
+
+STRATEGIES.blueGreen ??= blueGreenStrategy;
