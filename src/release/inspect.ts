@@ -77,8 +77,8 @@ export async function releaseStatus(
                 ...(lock.reason ? { reason: lock.reason } : {}),
               },
             }
-          : lock && latest?.status === RELEASE_STATUS.pending
-            ? { inProgress: { holder: lock.holder, stale: true } }
+          : latest?.status === RELEASE_STATUS.pending
+            ? { inProgress: { holder: lock?.holder ?? '(no lock)', stale: true } }
             : {}),
       };
     }),

@@ -106,11 +106,11 @@ export function trafficTo(url: () => string | undefined): {
       }
       try {
         const res = await fetch(`${u}/api/info`, { signal: AbortSignal.timeout(3000) });
-        await res.text();
+        const body = await res.text();
         if (res.status === 200) ok++;
         else {
           failed++;
-          if (errors.length < 5) errors.push(`HTTP ${res.status}`);
+          if (errors.length < 5) errors.push(`HTTP ${res.status} ${body.slice(0, 120)}`);
         }
       } catch (e) {
         failed++;

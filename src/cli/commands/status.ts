@@ -5,7 +5,8 @@ import Table from 'cli-table3';
 import { loadPlatform } from '../../config/load.ts';
 import type { ServiceStatus } from '../../release/index.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
-import { connectEnvironment } from '../target.ts';
+import { connectEnvironment, currentUser } from '../target.ts';
+import { consoleEvents } from './deploy.ts';
 
 function age(iso: string | undefined, now: number): string {
   if (!iso) return '';
@@ -32,10 +33,11 @@ export function registerStatus(program: Command): void {
     .description('every service in every environment: version, health, age, release in progress')
     .option('-e, --env <env>', 'only this environment')
     .option('-o, --output <format>', 'text or json', 'text')
+    .option('--no-resume', 'only report interrupted releases; do not finish them')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
-      const { releaseStatus } = await import('../../release/index.ts');
+      const { releaseStatus, resume, silentEvents } = await import('../../release/index.ts');
       const envs = options.env ? [options.env] : platform.environments.map((e) => e.name);
       const rows: Array<ServiceStatus | { environment: string; unreachable: string }> = [];
       for (const environment of envs) {
@@ -45,7 +47,23 @@ export function registerStatus(program: Command): void {
             rows.push({ environment, unreachable: 'local cluster not running (slipway cluster up)' });
             continue;
           }
-          rows.push(...(await releaseStatus(client, { platform, environment })));
+          let found = await releaseStatus(client, { platform, environment });
+          // An interrupted release (pending, its holder gone) is finished here, as resume would.
+          const stale = found.filter((r) => r.inProgress?.stale);
+          if (options.resume && stale.length > 0) {
+            for (const r of stale) {
+              process.stderr.write(
+                `${r.service} in ${environment}: finishing interrupted revision ${r.latest?.revision ?? '?'}\n`,
+              );
+              await resume(
+                client,
+                { platform, service: r.service, environment, user: currentUser(platform.dir) },
+                format === 'json' ? silentEvents : consoleEvents('text'),
+              );
+            }
+            found = await releaseStatus(client, { platform, environment });
+          }
+          rows.push(...found);
         } catch (e) {
           rows.push({ environment, unreachable: e instanceof Error ? e.message : String(e) });
         }
