@@ -7,6 +7,7 @@ import { registerCapacity } from './capacity.ts';
 import { registerCluster } from './cluster.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerDiff } from './diff.ts';
+import { registerGates } from './gates.ts';
 import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerPlan,
   registerApply,
   registerPromote,
+  registerGates,
   registerApprovals,
   registerAudit,
   registerReleaseNotes,
