@@ -5,6 +5,7 @@ import { registerApprovals } from './approvals.ts';
 import { registerAudit } from './audit.ts';
 import { registerCapacity } from './capacity.ts';
 import { registerCluster } from './cluster.ts';
+import { registerDemo } from './demo.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerDiff } from './diff.ts';
 import { registerGates } from './gates.ts';
@@ -42,4 +43,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerAudit,
   registerReleaseNotes,
   registerCluster,
+  registerDemo,
 ];
