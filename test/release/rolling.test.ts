@@ -93,6 +93,32 @@ describe('rolling releases on the local cluster', () => {
     });
   }
 
+  test('a dry run renders, checks and diffs but records and applies nothing', async () => {
+    const h = serviceTarget(env.client, {
+      platform: env.platform,
+      service: 'web',
+      environment: 'dev',
+    }).history;
+    const before = (await h.list('web')).length;
+    const r = await deploy(
+      env.client,
+      {
+        platform: env.platform,
+        service: 'web',
+        environment: 'dev',
+        overrides: { imageTag: 'v99' },
+        user: 'tester',
+        dryRun: true,
+      },
+      recordingEvents(),
+    );
+    assert.equal(r.revision, 0);
+    assert.match(r.steps.at(-1)?.detail ?? '', /to update/);
+    assert.equal((await h.list('web')).length, before);
+    const info = (await (await fetch(`${url}/api/info`)).json()) as { version: string };
+    assert.equal(info.version, 'v2');
+  });
+
   test('a second concurrent deploy is refused with the holder named', async () => {
     const first = release('v6');
     await new Promise((r) => setTimeout(r, 150));
