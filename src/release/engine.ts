@@ -181,6 +181,7 @@ async function carryOut(
   const executor = executorFor(t);
   const ctx: StrategyContext = {
     client,
+    platform: t.platform,
     history: t.history,
     namespace: t.namespace,
     service: t.service,

@@ -78,6 +78,8 @@ export const silentEvents: ReleaseEvents = { step() {}, progress() {}, log() {} 
 /** Everything a strategy needs to plan (pure) and to execute (through the client). */
 export interface StrategyContext {
   client: KubeClient;
+  /** The platform being released (analysis templates, environments…). */
+  platform?: LoadedPlatform;
   history: ReleaseHistory;
   namespace: string;
   service: string;
