@@ -68,8 +68,11 @@ export function writeSlipwayPlatform(dir: string, count: number): void {
 }
 
 /**
- * Writes a Kustomize tree producing the same objects: `base/` holds the manifests rendered for the base
- * values (one file per service), each overlay sets namespace, labels, replicas and image tags.
+ * Writes a Kustomize tree producing the same objects: `base/<service>.yaml` holds the manifests
+ * rendered for the first environment; each environment overlay composes one small kustomization per
+ * service (its namespace, labels, replicas and image tag), the way a Kustomize user would keep
+ * per-service settings. (One overlay with 500 `replicas`/`images` entries is far slower: every
+ * transformer entry visits every object.)
  */
 export function writeKustomizeTree(
   dir: string,
@@ -79,32 +82,33 @@ export function writeKustomizeTree(
 ): void {
   const base = join(dir, 'base');
   mkdirSync(base, { recursive: true });
-  const resources: string[] = [];
   for (const [service, yaml] of baseManifests) {
-    writeFileSync(join(base, `${service}.yaml`), yaml);
-    resources.push(`  - ${service}.yaml`);
+    mkdirSync(join(base, service), { recursive: true });
+    writeFileSync(join(base, service, 'manifests.yaml'), yaml);
+    writeFileSync(join(base, service, 'kustomization.yaml'), 'resources:\n  - manifests.yaml\n');
   }
-  writeFileSync(join(base, 'kustomization.yaml'), `resources:\n${resources.join('\n')}\n`);
   for (const e of BENCH_ENVIRONMENTS) {
     const overlay = join(dir, 'overlays', e);
-    mkdirSync(overlay, { recursive: true });
     const replicas = e === 'production' ? 3 : e === 'staging' ? 2 : 1;
-    const lines = [
-      'resources:',
-      '  - ../../base',
-      `namespace: bench-${e}`,
-      'labels:',
-      '  - pairs:',
-      `      slipway.dev/environment: ${e}`,
-      'replicas:',
-    ];
+    const services: string[] = [];
     for (let i = 0; i < count; i++) {
-      for (const d of deployments.get(serviceName(i)) ?? []) lines.push(`  - name: ${d}\n    count: ${replicas}`);
+      const name = serviceName(i);
+      services.push(`  - ${name}`);
+      mkdirSync(join(overlay, name), { recursive: true });
+      const lines = [
+        'resources:',
+        `  - ../../../base/${name}`,
+        `namespace: bench-${e}`,
+        'labels:',
+        '  - pairs:',
+        `      slipway.dev/environment: ${e}`,
+        'replicas:',
+        ...(deployments.get(name) ?? []).map((d) => `  - name: ${d}\n    count: ${replicas}`),
+        'images:',
+        `  - name: ghcr.io/bench/${name}\n    newTag: v1.${i % 7}.0`,
+      ];
+      writeFileSync(join(overlay, name, 'kustomization.yaml'), `${lines.join('\n')}\n`);
     }
-    lines.push('images:');
-    for (let i = 0; i < count; i++) {
-      lines.push(`  - name: ghcr.io/bench/${serviceName(i)}\n    newTag: v1.${i % 7}.0`);
-    }
-    writeFileSync(join(overlay, 'kustomization.yaml'), `${lines.join('\n')}\n`);
+    writeFileSync(join(overlay, 'kustomization.yaml'), `resources:\n${services.join('\n')}\n`);
   }
 }
