@@ -148,6 +148,7 @@ export function registerPromote(program: Command): void {
     .option('--from <env>', 'source environment (what runs there is promoted)')
     .option('--to <env>', 'target environment')
     .option('-e, --env <env>', 'advance the paused canary of <service> in this environment')
+    .option('--full', 'with --env: promote the canary fully, skipping its remaining steps', false)
     .option(
       '--tag <version>',
       'the version expected to run in the source (refused if another one runs there)',
@@ -168,12 +169,21 @@ export function registerPromote(program: Command): void {
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
       if (options.env !== undefined) {
-        if (options.from !== undefined || options.to !== undefined || options.all)
-          throw usageError('--env (advance a canary) cannot be combined with --from/--to/--all');
+        if (
+          options.from !== undefined ||
+          options.to !== undefined ||
+          options.all ||
+          options.hotfix ||
+          options.commit
+        )
+          throw usageError(
+            '--env (advance a canary) cannot be combined with --from/--to/--all/--hotfix/--commit',
+          );
         if (!service) throw usageError('name the service whose canary to advance');
         await promoteCanary({ service, env: options.env, command });
         return;
       }
+      if (options.full) throw usageError('--full only goes with --env (advancing a canary)');
       if (options.from === undefined || options.to === undefined)
         throw usageError('promote needs --from <env> and --to <env> (or --env <env> to advance a canary)', {
           hint: 'e.g. slipway promote booking --from staging --to production',
