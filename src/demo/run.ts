@@ -56,7 +56,7 @@ export interface DemoResources {
 }
 
 const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
-const RATE = 50;
+const RATE = 80;
 const BG_RATE = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)} %`);
@@ -260,9 +260,8 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     const e2 = Date.now();
     const during2 = load.summary(s2, e2 + 1500);
     const m2 = measurements.slice(m0).filter((m) => m.at >= s2 - 1000);
-    const analysis2 = m2.map(
-      (m) => `${m.phase}${typeof m.value === 'number' ? ` ${m.value.toFixed(3)}` : ''}`,
-    );
+    const analysis2 = analysisText(m2);
+    const canaryAnswers = (during2.byVersion.v2 ?? 0) + (during2.failedByVersion.v2 ?? 0);
     const share = 0.1;
     const bound = share * during2.total + 3 * Math.sqrt(during2.total * share * (1 - share)) + 2;
     const figures2 = {
@@ -273,6 +272,7 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
       failedShare: during2.total ? during2.failed / during2.total : 0,
       bound: Math.floor(bound),
       failedByVersion: during2.failedByVersion,
+      canaryAnswers,
       measurements: m2,
       seconds: (e2 - s2) / 1000,
     };
@@ -290,7 +290,7 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
       );
     record(
       current,
-      `rolled back in ${figures2.seconds.toFixed(1)} s (${v2.failure?.reason}); ${during2.failed}/${during2.total} requests failed (${pct(during2.failed, during2.total)}, bound ${Math.floor(bound)} = 10 % share + 3σ); analysis: ${analysis2.join(', ') || 'none seen'}`,
+      `rolled back in ${figures2.seconds.toFixed(1)} s (${v2.failure?.reason}); ${during2.failed}/${during2.total} requests failed (${pct(during2.failed, during2.total)}; bound ${Math.floor(bound)} = 10 % share + 3σ; the canary answered ${canaryAnswers}); analysis: ${analysis2}`,
       figures2,
     );
     await sleep(1500);
@@ -342,13 +342,11 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     };
     phase('before', '0 %', s3 - 2000, s3);
     for (const [name, t] of times) {
-      if (/^step \d+\/\d+: /.test(name))
-        phase(
-          name.replace(/^step \d+\/\d+: /, ''),
-          /setWeight (\d+)/.exec(name)?.[1] ? `${/setWeight (\d+)/.exec(name)![1]} %` : '10 %',
-          t.start + (/pause/.test(name) ? 1000 : 0),
-          t.end,
-        );
+      const w = /setWeight (\d+)/.exec(name)?.[1];
+      // The weight is set at the end of its step, once the canary pods are available.
+      if (w) phase(`canary starting (weight ${w} % once ready)`, '0 %', t.start, t.end);
+      else if (/^step \d+\/\d+: /.test(name))
+        phase(name.replace(/^step \d+\/\d+: /, ''), '10 %', t.start + 1000, t.end);
       if (name === 'promote') phase('promote (stable rolls to v3)', '10 % → 100 %', t.start, t.end);
     }
     phase('after', '100 %', e3 + 200, Date.now());
@@ -368,17 +366,19 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
       throw new DemoStepFailure(
         `the v3 share during the canary pause was ${pauseP ? pct(pauseP.v3Share, 1) : 'not measured'}, expected 10 %`,
       );
+    if (!m3.some((m) => m.phase === 'Successful'))
+      throw new DemoStepFailure(`the analysis of v3 measured nothing successful: ${analysisText(m3)}`);
     if (afterP.v3Share !== 1 || afterP.requests === 0)
       throw new DemoStepFailure(`after promotion v3 answered ${pct(afterP.v3Share, 1)}`);
     if (all3.failed > Math.max(2, 0.005 * all3.total))
       throw new DemoStepFailure(`${all3.failed} of ${all3.total} requests failed during a good release`);
     record(
       current,
-      `promoted in ${figures3.seconds.toFixed(1)} s; observed v3 share: ${phases.map((p) => `${p.phase} ${pct(p.v3Share, 1)} of ${p.requests}`).join(' → ')}; ${all3.failed} failed; analysis: ${m3.map((m) => `${m.phase}${typeof m.value === 'number' ? ` ${m.value.toFixed(3)}` : ''}`).join(', ') || 'none'}`,
+      `promoted in ${figures3.seconds.toFixed(1)} s; observed v3 share: ${phases.map((p) => `${p.phase} ${pct(p.v3Share, 1)} of ${p.requests}${p.failed ? ` (${p.failed} failed)` : ''}`).join(' → ')}; ${all3.failed} failed; analysis: ${analysisText(m3)}`,
       figures3,
     );
     summary.push(
-      `good canary v3: promoted in ${figures3.seconds.toFixed(1)} s; v3 share ${phases.map((p) => `${p.phase.split(' ')[0]} ${pct(p.v3Share, 1)}`).join(', ')}; ${all3.failed} failed`,
+      `good canary v3: promoted in ${figures3.seconds.toFixed(1)} s; v3 share ${phases.map((p) => `${p.phase.replace(/ \(.*\)$/, '')} ${pct(p.v3Share, 1)}`).join(', ')}; ${all3.failed} failed`,
     );
 
     // ---- 6. blue-green: budget backend, switch, instant rollback ----
@@ -461,13 +461,14 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     current = '7 load totals';
     await load.stop();
     const total = load.summary();
+    const outside = total.failed - during2.failed;
     record(
       current,
       `booking production: ${total.total} requests, ${total.failed} failed; by version ${JSON.stringify(total.byVersion)}; by status ${JSON.stringify(total.byStatus)}`,
       { ...total },
     );
     summary.push(
-      `booking load: ${total.total} requests at ${RATE}/s, ${total.failed} failed (${pct(total.failed, total.total)}), all during the bad canary`,
+      `booking load: ${total.total} requests at ${RATE}/s, ${total.failed} failed (${pct(total.failed, total.total)}), ${outside === 0 ? 'all during the bad canary' : `${outside} outside the bad canary`}`,
     );
     return report(true);
   } catch (e) {
@@ -475,6 +476,23 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     record(current, msg, undefined, 'failed');
     return report(false, msg);
   }
+}
+
+/** Measurements as `metric: value ✔/✖ …`, long runs shortened to their count and range. */
+function analysisText(ms: ReadonlyArray<{ metric: string; value: unknown; phase: string }>): string {
+  if (ms.length === 0) return 'no measurements';
+  const one = (m: { value: unknown; phase: string }) =>
+    `${typeof m.value === 'number' ? m.value.toFixed(3) : 'no data'} ${m.phase === 'Successful' ? '✔' : m.phase === 'Failed' ? '✖' : `(${m.phase})`}`;
+  const metrics = [...new Set(ms.map((m) => m.metric))];
+  return metrics
+    .map((metric) => {
+      const own = ms.filter((m) => m.metric === metric);
+      if (own.length <= 6) return `${metric} ${own.map(one).join(', ')}`;
+      const values = own.map((m) => m.value).filter((v): v is number => typeof v === 'number');
+      const ok = own.filter((m) => m.phase === 'Successful').length;
+      return `${metric} ${own.length} measurements, ${ok} successful, values ${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
+    })
+    .join('; ');
 }
 
 const fmt = (s: LoadSummary) =>

@@ -21,7 +21,12 @@ export interface DemoWorkspace {
 }
 
 /** The demo's pause and analysis timing; the examples' own figures are in the notes. */
-export const DEMO_TIMING = { canaryPause: '6s', analysisInterval: '1s', bgScaleDownDelay: '30s' } as const;
+export const DEMO_TIMING = {
+  canaryPause: '6s',
+  analysisInterval: '1s',
+  analysisInitialDelay: '1500ms',
+  bgScaleDownDelay: '30s',
+} as const;
 
 function edit(file: string, fn: (doc: ReturnType<typeof parseDocument>) => void): void {
   const doc = parseDocument(readFileSync(file, 'utf8'));
@@ -53,6 +58,12 @@ export function prepareWorkspace(): DemoWorkspace {
       const was = String(doc.getIn(['analysis', 'success-rate', 'metrics', 0, 'interval']));
       doc.setIn(['analysis', 'success-rate', 'metrics', 0, 'interval'], DEMO_TIMING.analysisInterval);
       notes.push(`appointments analysis success-rate: interval ${was} → ${DEMO_TIMING.analysisInterval}`);
+      // The background analysis starts when the weight is set; its first window must see canary
+      // traffic, else "no data" (inconclusive) ends it without a verdict.
+      doc.setIn(['analysis', 'success-rate', 'metrics', 0, 'initialDelay'], DEMO_TIMING.analysisInitialDelay);
+      notes.push(
+        `appointments analysis success-rate: initialDelay ${DEMO_TIMING.analysisInitialDelay} (none in the example), so the first 1 s window already has canary traffic`,
+      );
       // One cluster runs both platforms, so the appointments copy (what `cluster up` reads) maps both.
       doc.setIn(
         ['localImages'],

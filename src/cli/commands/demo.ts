@@ -16,7 +16,8 @@ function printText(r: DemoReport): void {
   }
   w('');
   w(color.bold('summary'));
-  w(`  adapted for demo timing: ${r.adaptations.length} changes in the temporary copies (see above)`);
+  w('  adapted in the temporary copies, for the demo only:');
+  for (const a of r.adaptations) w(`    - ${a}`);
   for (const s of r.summary) w(`  ${s}`);
   w(`  wall time ${r.wallSeconds.toFixed(1)} s`);
   if (r.kept) {
