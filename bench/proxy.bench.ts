@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LocalCluster, startLocalCluster } from '../src/localcluster/cluster.ts';
 import { LOCAL_PORTS_ANNOTATION } from '../src/localcluster/proxy/proxy.ts';
-import { report } from './report.ts';
+import { percentile, report } from './report.ts';
 import type { LoadConfig, LoadResult } from './support-loadgen.ts';
 import { findNginx, type NginxProxy, startNginx } from './support-nginx.ts';
 import { REPO_ROOT, runNodeClient, waitFor } from './support-proc.ts';
@@ -83,14 +83,44 @@ async function deployDemo(c: LocalCluster): Promise<{ pods: string[]; service: s
   return { pods, service };
 }
 
-function load(targets: string[]): Promise<LoadResult> {
+function load(targets: string[], durationMs: number): Promise<LoadResult> {
   const cfg: LoadConfig = {
     targets: targets.map((t) => `http://${t}${PATH}`),
     connections: CONNECTIONS,
     warmupMs: WARMUP_MS,
-    durationMs: DURATION_MS,
+    durationMs,
+    raw: true,
   };
-  return runNodeClient<LoadResult>('support-loadgen.ts', cfg, WARMUP_MS + DURATION_MS + 15_000);
+  return runNodeClient<LoadResult>('support-loadgen.ts', cfg, WARMUP_MS + durationMs + 15_000);
+}
+
+/** Two runs of the same scenario merged: requests/s over both, percentiles over all latencies. */
+function merge(a: LoadResult, b: LoadResult, durationMs: number): LoadResult {
+  const all = [...(a.latencies ?? []), ...(b.latencies ?? [])].sort((x, y) => x - y);
+  return {
+    requests: a.requests + b.requests,
+    failures: a.failures + b.failures,
+    rps: (a.requests + b.requests) / (durationMs / 1000),
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    firstError: a.firstError || b.firstError,
+  };
+}
+
+/**
+ * The machine's load drifts (other processes share it), so each scenario runs twice, half the duration
+ * each, in mirrored order (A B C D D C B A): a drift favours no scenario.
+ */
+async function measureAll(
+  scenarios: Array<{ name: string; targets: string[] }>,
+): Promise<Map<string, LoadResult>> {
+  const half = DURATION_MS / 2;
+  const first = new Map<string, LoadResult>();
+  const out = new Map<string, LoadResult>();
+  for (const s of scenarios) first.set(s.name, await load(s.targets, half));
+  for (const s of [...scenarios].reverse())
+    out.set(s.name, merge(first.get(s.name)!, await load(s.targets, half), DURATION_MS));
+  return out;
 }
 
 const figures = (name: string, r: LoadResult) => ({
@@ -113,26 +143,30 @@ try {
     ],
   });
   const { pods, service } = await deployDemo(cluster);
-  const direct = await load([pods[0]!]);
-  const directBoth = await load(pods);
-  const proxied = await load([service]);
-  let viaNginx: LoadResult | undefined;
   if (findNginx()) {
-    nginx = await startNginx(pods);
-    if (nginx) viaNginx = await load([nginx.url.replace('http://', '')]);
-  } else {
-    process.stdout.write('  nginx not installed, comparison skipped\n');
-  }
+    nginx = await startNginx(pods).catch((e: unknown) => {
+      process.stdout.write(`  nginx failed to start (${String(e)}), comparison skipped\n`);
+      return undefined;
+    });
+  } else process.stdout.write('  nginx not installed, comparison skipped\n');
+  const runs = await measureAll([
+    { name: 'direct1', targets: [pods[0]!] },
+    { name: 'direct2', targets: pods },
+    { name: 'proxy', targets: [service] },
+    ...(nginx ? [{ name: 'nginx', targets: [nginx.url.replace('http://', '')] }] : []),
+  ]);
+  const direct = runs.get('direct1')!;
+  const directBoth = runs.get('direct2')!;
+  const proxied = runs.get('proxy')!;
+  const viaNginx = runs.get('nginx');
   report({
     'connections (keep-alive, closed loop)': CONNECTIONS,
-    'duration s (after 1 s warm-up)': DURATION_MS / 1000,
+    'duration s per scenario (2 runs, each after 1 s warm-up)': DURATION_MS / 1000,
     'load average (1 min) at start': load1,
     ...figures('direct, one pod', direct),
     ...figures('direct, both pods', directBoth),
     ...figures('slipway proxy (2 pods)', proxied),
-    ...(viaNginx
-      ? figures('nginx (1 worker, 2 pods)', viaNginx)
-      : { 'nginx comparison': 'skipped (not installed)' }),
+    ...(viaNginx ? figures('nginx (1 worker, 2 pods)', viaNginx) : { 'nginx comparison': 'skipped' }),
     'ratio proxy/direct (one pod)': proxied.rps / direct.rps,
     'ratio proxy/direct (both pods)': proxied.rps / directBoth.rps,
     ...(viaNginx

@@ -10,6 +10,8 @@ export interface LoadConfig {
   connections: number;
   warmupMs: number;
   durationMs: number;
+  /** Also return every latency (ms, 0.01 ms resolution), so that runs can be merged. */
+  raw?: boolean;
 }
 
 export interface LoadResult {
@@ -19,6 +21,7 @@ export interface LoadResult {
   p50: number;
   p99: number;
   firstError: string;
+  latencies?: number[];
 }
 
 const cfg = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
@@ -80,5 +83,6 @@ const result: LoadResult = {
   p50: percentile(latencies, 50),
   p99: percentile(latencies, 99),
   firstError,
+  ...(cfg.raw ? { latencies: latencies.map((x) => Math.round(x * 100) / 100) } : {}),
 };
 process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

@@ -13,19 +13,26 @@ export interface NginxProxy {
   stop(): Promise<void>;
 }
 
+/** The nginx binary: `BENCH_NGINX` when set (empty: none, to check the skip path), else PATH and sbin dirs. */
 export function findNginx(): string | undefined {
+  const forced = process.env.BENCH_NGINX;
+  if (forced !== undefined) return forced && executable(forced) ? forced : undefined;
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
   for (const d of dirs) {
     if (!d) continue;
     const p = join(d, 'nginx');
-    try {
-      accessSync(p, constants.X_OK);
-      return p;
-    } catch {
-      // Not here.
-    }
+    if (executable(p)) return p;
   }
   return undefined;
+}
+
+function executable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function config(prefix: string, port: number, upstreams: string[]): string {
