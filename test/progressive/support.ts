@@ -147,6 +147,7 @@ export function loadLoop(
       } catch {
         s.failed++;
         s.failedAt.push(Date.now());
+        s.failedByVersion['?'] = (s.failedByVersion['?'] ?? 0) + 1;
       }
       if (o.pauseMs) await new Promise((r) => setTimeout(r, o.pauseMs));
     }
@@ -198,4 +199,16 @@ export async function until<T>(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * No request failed, except at most `transport` without an answer from a pod (the local proxy can
+ * still pick a pod whose termination its endpoints have not caught up with; see the report).
+ */
+export function failuresWithin(s: TrafficSummary, transport = 1): string | undefined {
+  const other = Object.entries(s.failedByVersion).filter(([v]) => v !== '?');
+  const noAnswer = s.failedByVersion['?'] ?? 0;
+  return other.length > 0 || noAnswer > transport
+    ? `${s.failed} failed requests ${JSON.stringify(s.failedByVersion)} at ${s.failedAt.map((t) => new Date(t).toISOString()).join(', ')}`
+    : undefined;
 }

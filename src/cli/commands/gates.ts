@@ -2,6 +2,7 @@
 // (`promote <service> --env E [--full]`, dispatched here by promote.ts, which owns --from/--to).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
+import type { AnalysisTemplate } from '../../config/schema.ts';
 import { parseOutputFormat } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
 import { consoleEvents } from './deploy.ts';
@@ -64,8 +65,17 @@ export function registerGates(program: Command): void {
   // commands that release nothing do not load them).
   program.hook('preAction', async (_program, action) => {
     if (!RELEASING.has(action.name())) return;
-    await import('../../release/strategies/canary.ts');
-    await import('../../release/strategies/blue-green.ts');
+    const { registerCanary } = await import('../../release/strategies/canary.ts');
+    const { registerBlueGreen } = await import('../../release/strategies/blue-green.ts');
+    // The engine does not hand the platform to executors: give them its analysis templates here.
+    let templates: Record<string, AnalysisTemplate> = {};
+    try {
+      templates = (await loadPlatform(dirOf(action))).platform.analysis ?? {};
+    } catch {
+      // the command itself reports a platform that does not load
+    }
+    registerCanary({ templates });
+    registerBlueGreen({ templates });
   });
   program
     .command('abort')

@@ -79,6 +79,12 @@ function canaryWorkload(ctx: StrategyContext, replicas: number): KubeObject {
   return renderWorkload(chartOf(ctx), { name: canaryName(ctx.service), track: 'canary', replicas });
 }
 
+async function liveCanaryReplicas(ctx: StrategyContext): Promise<number> {
+  const d = await ctx.client.get('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+  const n = (d?.spec as { replicas?: number } | undefined)?.replicas;
+  return typeof n === 'number' ? n : 0;
+}
+
 /** Whether this step already ended well in an earlier run of this release (resume skips its waits). */
 function doneBefore(ctx: StrategyContext, name: string): boolean {
   return ctx.release.steps.some((s) => s.name === name && s.outcome === 'ok');
@@ -127,10 +133,18 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     const notes: string[] = [];
     if (t.background && plan.background) startBackground(ctx, o, plan.background.templates);
     const full = isFullPromotion(ctx);
-    // Scale first, route after: never send traffic to pods that are not there yet.
+    // Scale up before routing more, route less before scaling down: never send traffic to pods that
+    // are not there (a resumed release re-runs earlier steps, whose targets may be smaller).
+    const live = await liveCanaryReplicas(ctx);
+    const route = async () =>
+      notes.push(
+        await setTraffic(ctx.client, chart, plan.router, { weight: t.weight, headerRoute: t.headerRoute }),
+      );
+    const shrinking = t.canaryReplicas < live;
+    if (shrinking) await route();
     await ctx.client.apply(canaryWorkload(ctx, t.canaryReplicas), { force: true });
     await track(ctx, [canaryName(ctx.service)], deadline);
-    notes.push(`canary ${t.canaryReplicas} pods, stable ${t.stableReplicas}`);
+    notes.unshift(`canary ${t.canaryReplicas} pods, stable ${t.stableReplicas}`);
     if (plan.router === 'none' && t.stableReplicas !== plan.replicas) {
       // Basic canary: the ratio is the split, so stable shrinks while the canary runs.
       await ctx.client.patch(
@@ -138,16 +152,11 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         'Deployment',
         ctx.service,
         { spec: { replicas: t.stableReplicas } },
-        {
-          namespace: ctx.namespace,
-          type: 'merge',
-        },
+        { namespace: ctx.namespace, type: 'merge' },
       );
       await track(ctx, [ctx.service], deadline);
     }
-    notes.push(
-      await setTraffic(ctx.client, chart, plan.router, { weight: t.weight, headerRoute: t.headerRoute }),
-    );
+    if (!shrinking) await route();
     if (full) return [...notes, 'skipped: full promotion'].join('; ');
     if (t.wait.kind !== 'none' && doneBefore(ctx, name))
       return [...notes, 'already done before the resume'].join('; ');
@@ -257,7 +266,8 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
           );
           const routes = ctx.manifests.filter((x) => x.kind === 'DestinationRule');
           const summary = await applyManifests({ ...ctx, manifests: [...rest, ...routes] });
-          await ctx.client.apply(canaryWorkload(ctx, 0), { force: true });
+          // A resumed release keeps the canary's pods: traffic may still be routed to them.
+          await ctx.client.apply(canaryWorkload(ctx, await liveCanaryReplicas(ctx)), { force: true });
           return `${summary}; ${canaryName(ctx.service)} created`;
         }
         if (typeof step.data?.canaryStep === 'number')
