@@ -17,7 +17,8 @@ export function progressBoard(out: (s: string) => void, tty: boolean, keys: read
   const draw = () => {
     timer = undefined;
     let s = drawn ? `\x1b[${drawn}A` : '';
-    const cols = (process.stderr.columns ?? 120) - 2;
+    const columns = process.stderr.columns ?? 0;
+    const cols = (columns > 40 ? columns : 120) - 2;
     for (const [k, v] of lines) s += `\x1b[2K  ${k.padEnd(width)}  ${v}`.slice(0, cols + 12) + '\n';
     drawn = lines.size;
     out(s);

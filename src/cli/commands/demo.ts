@@ -49,11 +49,15 @@ export function registerDemo(program: Command): void {
       const onSignal = (sig: NodeJS.Signals) => {
         if (stopping) return;
         stopping = true;
+        // After a hang-up the terminal is gone: writing to it must not stop the cleanup.
+        process.stdout.on('error', () => {});
+        process.stderr.on('error', () => {});
         process.stderr.write(`\n${sig}: stopping the demo${keep ? ' (the cluster is kept)' : ''}\n`);
         void cleanup(res, keep).finally(() => process.exit(130));
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      process.on('SIGHUP', onSignal);
       let report: DemoReport;
       try {
         report = await runDemo(
