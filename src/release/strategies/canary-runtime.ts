@@ -103,11 +103,8 @@ export function metricsUrlFor(client: KubeClient): string | undefined {
 }
 
 function platformTemplates(ctx: StrategyContext, o: AnalysisOptions): Record<string, AnalysisTemplate> {
-  // The engine may pass the loaded platform in the context; its templates then win.
-  const p = (
-    ctx as StrategyContext & { platform?: { platform?: { analysis?: Record<string, AnalysisTemplate> } } }
-  ).platform;
-  return { ...(o.templates ?? {}), ...(p?.platform?.analysis ?? {}) };
+  // The engine passes the loaded platform; its templates win over the ones given at registration.
+  return { ...(o.templates ?? {}), ...(ctx.platform?.platform.analysis ?? {}) };
 }
 
 /** Runs the named templates until decided (or `signal` stops them). Config problems are failures. */
