@@ -46,6 +46,8 @@ test('slipway demo runs every step on a fresh local cluster and leaves nothing r
   const seconds = (Date.now() - started) / 1000;
   const workspace = /demo workspace (\S+)/.exec(stderr)?.[1];
   process.stderr.write(`# slipway demo: exit ${code} after ${seconds.toFixed(1)} s\n`);
+  const summary = stdout.slice(stdout.indexOf('\nsummary'));
+  for (const l of summary.split('\n').filter((x) => /^ {2}\S/.test(x))) process.stderr.write(`#${l}\n`);
   assert.equal(
     code,
     0,
