@@ -4,8 +4,9 @@
 // (no rollout), and the old colour is scaled to 0 after the delay.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RELEASE_STATUS, rollback } from '../../src/release/index.ts';
+import { RELEASE_STATUS, rollback, serviceTarget } from '../../src/release/index.ts';
 import { registerBlueGreen, settleScaleDowns } from '../../src/release/strategies/blue-green.ts';
+import { writeGate } from '../../src/release/strategies/canary-runtime.ts';
 import {
   loadLoop,
   NAMESPACE,
@@ -99,5 +100,54 @@ describe('blue-green releases on the local cluster', () => {
     assert.equal(await replicas('green'), 0);
     assert.equal(seen.failed, 0);
     assert.deepEqual(Object.keys(seen.byVersion), ['v1']);
+  });
+
+  test('autoPromotion false waits for promote; a failing post-promotion check switches back; abort while waiting', async () => {
+    const sel = async () =>
+      (
+        (await env.client.get('v1', 'Service', 'gate', NAMESPACE))!.spec as {
+          selector: Record<string, string>;
+        }
+      ).selector['slipway.dev/track'];
+    const waiting = (events: ReturnType<typeof recordingEvents>) => async () =>
+      events.lines.some((l) => l.includes('slipway promote gate'));
+    const promoteOrAbort = async (action: 'promote' | 'abort') => {
+      const latest = (await serviceTarget(env.client, {
+        platform: env.platform,
+        service: 'gate',
+        environment: 'dev',
+      }).history.latest('gate'))!;
+      await writeGate(env.client, NAMESPACE, 'gate', {
+        revision: latest.revision,
+        action,
+        user: 'tester',
+        at: new Date().toISOString(),
+      });
+    };
+    const first = await release(env, 'gate', 'v1');
+    assert.equal(first.status, RELEASE_STATUS.deployed, JSON.stringify(first.failure));
+    // v2 answers 500 on /api/info: nothing checks the preview, so it is switched to on promote, and
+    // the post-promotion check switches back.
+    const e2 = recordingEvents();
+    const r2 = release(env, 'gate', 'v2', ['env.ERROR_RATE=1'], e2);
+    await until('awaiting promotion', waiting(e2), 30_000);
+    assert.equal(await sel(), 'blue', 'nothing switches before promote');
+    await promoteOrAbort('promote');
+    const done2 = await r2;
+    assert.equal(done2.status, RELEASE_STATUS.failed);
+    assert.match(done2.failure!.reason, /post-promotion analysis/);
+    assert.equal(await sel(), 'blue');
+    assert.ok(e2.lines.some((l) => l.includes('switched gate back to blue')));
+    // Abort while awaiting promotion: the active colour never changes, the new one is scaled to 0.
+    const e3 = recordingEvents();
+    const r3 = release(env, 'gate', 'v3', [], e3);
+    await until('awaiting promotion', waiting(e3), 30_000);
+    await promoteOrAbort('abort');
+    const done3 = await r3;
+    assert.equal(done3.status, RELEASE_STATUS.failed);
+    assert.match(done3.failure!.reason, /aborted by tester during await promotion/);
+    assert.equal(await sel(), 'blue');
+    const green = await env.client.get('apps/v1', 'Deployment', 'gate-green', NAMESPACE);
+    assert.equal((green!.spec as { replicas: number }).replicas, 0);
   });
 });
