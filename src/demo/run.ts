@@ -284,6 +284,11 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
       throw new DemoStepFailure('booking v2: no successful rollback step in the record');
     if (during2.failed === 0)
       throw new DemoStepFailure('booking v2: no injected error reached the load (was the canary routed?)');
+    const foreign = Object.entries(during2.failedByVersion).filter(([v]) => v !== 'v2');
+    if (foreign.reduce((a, [, n]) => a + n, 0) > 3)
+      throw new DemoStepFailure(
+        `booking v2: failures not from the canary: ${JSON.stringify(Object.fromEntries(foreign))}`,
+      );
     if (during2.failed > bound)
       throw new DemoStepFailure(
         `booking v2: ${during2.failed} of ${during2.total} requests failed, more than the canary's 10 % share (bound ${Math.floor(bound)})`,
@@ -462,10 +467,14 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     await load.stop();
     const total = load.summary();
     const outside = total.failed - during2.failed;
+    const ok = (st: number) => st >= 200 && st < 400;
+    const outsideAt = load.samples
+      .filter((x) => !ok(x.status) && (x.at < s2 || x.at > e2 + 1500))
+      .map((x) => `${x.status || 'error'} at ${((x.at - t0) / 1000).toFixed(1)}s from ${x.version}`);
     record(
       current,
-      `booking production: ${total.total} requests, ${total.failed} failed; by version ${JSON.stringify(total.byVersion)}; by status ${JSON.stringify(total.byStatus)}`,
-      { ...total },
+      `booking production: ${total.total} requests, ${total.failed} failed; by version ${JSON.stringify(total.byVersion)}; by status ${JSON.stringify(total.byStatus)}${outsideAt.length ? `; outside the bad canary: ${outsideAt.join(', ')}` : ''}`,
+      { ...total, failedOutsideBadCanary: outsideAt },
     );
     summary.push(
       `booking load: ${total.total} requests at ${RATE}/s, ${total.failed} failed (${pct(total.failed, total.total)}), ${outside === 0 ? 'all during the bad canary' : `${outside} outside the bad canary`}`,
