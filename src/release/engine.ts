@@ -24,6 +24,7 @@ import {
 } from './history.ts';
 import { acquireLock, forceUnlock, type Lock, readLock } from './lock.ts';
 import { DEFAULT_TIMEOUT_MS, parseDuration, parseHolder, withOwnership, workloadsOf } from './plan.ts';
+import { STRATEGIES } from './registry.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from './rolling.ts';
 import { trackDeployments } from './track.ts';
 import type {
@@ -35,8 +36,14 @@ import type {
   StrategyExecutor,
 } from './types.ts';
 
-/** Strategy executors by type; canary and blue-green register here when they exist. */
-export const STRATEGIES: Partial<Record<string, StrategyExecutor>> = { rolling: rollingStrategy };
+// Every strategy executor registers itself in STRATEGIES when its module loads: load them all here,
+// so that any caller of the engine releases canary and blue-green services with their own strategy.
+import './strategies/canary.ts';
+import './strategies/blue-green.ts';
+
+STRATEGIES.rolling ??= rollingStrategy;
+
+export { STRATEGIES };
 
 export interface ServiceTarget {
   platform: LoadedPlatform;
@@ -67,9 +74,8 @@ const now = () => new Date().toISOString();
 function executorFor(t: ServiceTarget): StrategyExecutor {
   const strategy = strategyFor(t.platform, t.service);
   const ex = STRATEGIES[strategy.type];
-  if (ex) return ex;
-  // Until canary and blue-green land, they release as an atomic rolling update.
-  return rollingStrategy;
+  if (!ex) throw new Error(`no executor registered for the ${strategy.type} strategy`);
+  return ex;
 }
 
 function timeoutFor(t: ServiceTarget, requested: number | undefined): number {

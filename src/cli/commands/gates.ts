@@ -2,7 +2,6 @@
 // (`promote <service> --env E [--full]`, dispatched here by promote.ts, which owns --from/--to).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import type { AnalysisTemplate } from '../../config/schema.ts';
 import { parseOutputFormat } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
 import { consoleEvents } from './deploy.ts';
@@ -47,36 +46,7 @@ export async function promoteCanary(args: { service: string; env: string; comman
   );
 }
 
-/** Commands that may release a service: they need the canary and blue-green executors registered. */
-const RELEASING = new Set([
-  'deploy',
-  'rollback',
-  'resume',
-  'apply',
-  'promote',
-  'approve',
-  'abort',
-  'serve',
-  'demo',
-]);
-
 export function registerGates(program: Command): void {
-  // The engine falls back to rolling for strategies nobody registered; register ours (lazily, so that
-  // commands that release nothing do not load them).
-  program.hook('preAction', async (_program, action) => {
-    if (!RELEASING.has(action.name())) return;
-    const { registerCanary } = await import('../../release/strategies/canary.ts');
-    const { registerBlueGreen } = await import('../../release/strategies/blue-green.ts');
-    // The engine does not hand the platform to executors: give them its analysis templates here.
-    let templates: Record<string, AnalysisTemplate> = {};
-    try {
-      templates = (await loadPlatform(dirOf(action))).platform.analysis ?? {};
-    } catch {
-      // the command itself reports a platform that does not load
-    }
-    registerCanary({ templates });
-    registerBlueGreen({ templates });
-  });
   program
     .command('abort')
     .description('abort the running canary or blue-green release: stable serves 100 %, the canary is deleted')

@@ -18,8 +18,8 @@
 import type { BlueGreenStrategy } from '../../config/schema.ts';
 import { renderService } from '../../render/index.ts';
 import { type KubeObject, LABELS } from '../../shared/kube-types.ts';
-import { STRATEGIES } from '../engine.ts';
 import { ReleaseFailure } from '../failure.ts';
+import { STRATEGIES } from '../registry.ts';
 import { applyManifests } from '../rolling.ts';
 import { runSmokeTests, serviceUrl } from '../smoke.ts';
 import { trackDeployments } from '../track.ts';

@@ -17,9 +17,9 @@
 import type { CanaryStrategy } from '../../config/schema.ts';
 import { renderWorkload } from '../../render/index.ts';
 import type { KubeObject } from '../../shared/kube-types.ts';
-import { STRATEGIES } from '../engine.ts';
 import { ReleaseFailure } from '../failure.ts';
 import { parseDuration } from '../plan.ts';
+import { STRATEGIES } from '../registry.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from '../rolling.ts';
 import { trackDeployments } from '../track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
