@@ -1,22 +1,25 @@
 // `slipway demo`: the guided end-to-end run. Each step records a timeline entry with its figures and
 // throws a DemoStepFailure (naming the step) when something did not behave as expected.
-import { type LoadedPlatform, loadPlatform } from '../config/load.ts';
-import { getEnvironment, namespaceFor } from '../config/model.ts';
-import { connect, type KubeClient } from '../kube/client.ts';
-import { resolveTarget } from '../kube/target.ts';
-import {
-  deploy,
-  RELEASE_STATUS,
-  type ReleaseEvents,
-  type ReleaseRecord,
-  rollback,
-} from '../release/index.ts';
-import { serviceUrl } from '../release/smoke.ts';
+import { loadPlatform } from '../config/load.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { deploy, RELEASE_STATUS, type ReleaseRecord } from '../release/index.ts';
 import { registerBlueGreen } from '../release/strategies/blue-green.ts';
 import { registerCanary } from '../release/strategies/canary.ts';
+import { blueGreenStep } from './blue-green.ts';
 import { type DemoCluster, startDemoCluster } from './cluster.ts';
-import { type Load, type LoadSummary, startLoad, summarize } from './load.ts';
+import { type Load, startLoad, summarize } from './load.ts';
 import { progressBoard } from './progress.ts';
+import {
+  analysisText,
+  clientFor,
+  DemoStepFailure,
+  lineEvents,
+  pct,
+  sleep,
+  stepTimes,
+  urlOf,
+  versionShare,
+} from './support.ts';
 import { type DemoWorkspace, prepareWorkspace } from './workspace.ts';
 
 export interface TimelineEntry {
@@ -39,8 +42,6 @@ export interface DemoReport {
   kept?: { kubeconfig: string; stop: string; workspace: string };
 }
 
-export class DemoStepFailure extends Error {}
-
 export interface DemoOptions {
   keep: boolean;
   /** Progress lines (stderr). */
@@ -57,44 +58,6 @@ export interface DemoResources {
 
 const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 const RATE = 80;
-const BG_RATE = 20;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (n: number, d: number) => (d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)} %`);
-
-async function clientFor(platform: LoadedPlatform, env: string, kubeconfig: string): Promise<KubeClient> {
-  const namespace = namespaceFor(platform, env);
-  const client = await connect(
-    resolveTarget(getEnvironment(platform, env), namespace, { localKubeconfig: kubeconfig }),
-  );
-  await client.ensureNamespace(namespace);
-  return client;
-}
-
-async function urlOf(client: KubeClient, name: string): Promise<string> {
-  const svc = await client.get('v1', 'Service', name, client.target.namespace);
-  const url = svc ? serviceUrl(svc) : undefined;
-  if (!url) throw new DemoStepFailure(`Service ${name} has no loopback address`);
-  return url;
-}
-
-function versionShare(s: LoadSummary, version: string): number {
-  const ok = Object.values(s.byVersion).reduce((a, b) => a + b, 0);
-  return ok === 0 ? 0 : (s.byVersion[version] ?? 0) / ok;
-}
-
-/** Step start and end times of a release, by step name. */
-function stepTimes(r: ReleaseRecord): Map<string, { start: number; end: number; detail?: string }> {
-  const m = new Map<string, { start: number; end: number; detail?: string }>();
-  for (const s of r.steps) {
-    m.set(s.name, {
-      start: Date.parse(s.startedAt),
-      end: s.endedAt ? Date.parse(s.endedAt) : Date.now(),
-      ...(s.detail ? { detail: s.detail } : {}),
-    });
-  }
-  return m;
-}
-
 export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoReport> {
   const t0 = Date.now();
   const timeline: TimelineEntry[] = [];
@@ -388,79 +351,9 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
 
     // ---- 6. blue-green: budget backend, switch, instant rollback ----
     current = '6 blue-green';
-    const bgEnv = 'staging';
-    const bg = await clientFor(budget, bgEnv, cluster.kubeconfigPath);
-    const bgRelease = (tag: string) =>
-      deploy(
-        bg,
-        {
-          platform: budget,
-          service: 'backend',
-          environment: bgEnv,
-          overrides: { imageTag: tag },
-          user: 'demo',
-          reason: 'slipway demo',
-        },
-        lineEvents(say, `backend ${tag}`),
-      );
-    say(`budget backend (blue-green) in ${bg.target.namespace} on the same cluster`);
-    const b1 = await bgRelease('v1');
-    if (b1.status !== RELEASE_STATUS.deployed) throw new DemoStepFailure(`backend v1: ${b1.failure?.reason}`);
-    const bgUrl = await urlOf(bg, 'backend');
-    const bgLoad = startLoad(bgUrl, { rate: BG_RATE, maxMs: 120_000 });
-    res.loads.push(bgLoad);
-    await sleep(1500);
-    const sb2 = Date.now();
-    const b2 = await bgRelease('v2');
-    const eb2 = Date.now();
-    if (b2.status !== RELEASE_STATUS.deployed) throw new DemoStepFailure(`backend v2: ${b2.failure?.reason}`);
-    const switched = stepTimes(b2).get('switch active Service');
-    await sleep(1500);
-    const sr = Date.now();
-    const back = await rollback(
-      bg,
-      {
-        platform: budget,
-        service: 'backend',
-        environment: bgEnv,
-        user: 'demo',
-        reason: 'slipway demo: instant rollback',
-      },
-      lineEvents(say, 'backend rollback'),
-    );
-    const er = Date.now();
-    if (back.status !== RELEASE_STATUS.deployed)
-      throw new DemoStepFailure(`rollback of backend: ${back.failure?.reason}`);
-    await sleep(1500);
-    await bgLoad.stop();
-    const beforeSwitch = bgLoad.summary(0, sb2);
-    const afterSwitch = bgLoad.summary((switched?.end ?? eb2) + 300, sr);
-    const afterBack = bgLoad.summary(er + 300, Date.now());
-    const allBg = bgLoad.summary();
-    const figures6 = {
-      namespace: bg.target.namespace,
-      switch: switched?.detail,
-      rollbackSeconds: (er - sr) / 1000,
-      rollbackSteps: back.steps.map((s) => s.name),
-      beforeSwitch: beforeSwitch.byVersion,
-      afterSwitch: afterSwitch.byVersion,
-      afterRollback: afterBack.byVersion,
-      failed: allBg.failed,
-      requests: allBg.total,
-    };
-    const only = (s: LoadSummary, v: string) => Object.keys(s.byVersion).join() === v && s.ok > 0;
-    if (!only(beforeSwitch, 'v1') || !only(afterSwitch, 'v2') || !only(afterBack, 'v1'))
-      throw new DemoStepFailure(`responses did not switch versions as expected: ${JSON.stringify(figures6)}`);
-    if (allBg.failed > 0)
-      throw new DemoStepFailure(`${allBg.failed} of ${allBg.total} backend requests failed`);
-    record(
-      current,
-      `backend v1 → switch to v2 (${switched?.detail ?? '?'}) → rollback in ${figures6.rollbackSeconds.toFixed(1)} s; answers ${fmt(beforeSwitch)} → ${fmt(afterSwitch)} → ${fmt(afterBack)}; ${allBg.failed}/${allBg.total} failed`,
-      figures6,
-    );
-    summary.push(
-      `blue-green backend: switch v1 → v2, instant rollback in ${figures6.rollbackSeconds.toFixed(1)} s back to v1; ${allBg.failed}/${allBg.total} requests failed`,
-    );
+    const bgStep = await blueGreenStep({ budget, kubeconfig: cluster.kubeconfigPath, say, loads: res.loads });
+    record(current, bgStep.text, bgStep.figures);
+    summary.push(bgStep.summary);
 
     // ---- load totals ----
     current = '7 load totals';
@@ -485,44 +378,6 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
     record(current, msg, undefined, 'failed');
     return report(false, msg);
   }
-}
-
-/** Measurements as `metric: value ✔/✖ …`, long runs shortened to their count and range. */
-function analysisText(ms: ReadonlyArray<{ metric: string; value: unknown; phase: string }>): string {
-  if (ms.length === 0) return 'no measurements';
-  const one = (m: { value: unknown; phase: string }) =>
-    `${typeof m.value === 'number' ? m.value.toFixed(3) : 'no data'} ${m.phase === 'Successful' ? '✔' : m.phase === 'Failed' ? '✖' : `(${m.phase})`}`;
-  const metrics = [...new Set(ms.map((m) => m.metric))];
-  return metrics
-    .map((metric) => {
-      const own = ms.filter((m) => m.metric === metric);
-      if (own.length <= 6) return `${metric} ${own.map(one).join(', ')}`;
-      const values = own.map((m) => m.value).filter((v): v is number => typeof v === 'number');
-      const ok = own.filter((m) => m.phase === 'Successful').length;
-      return `${metric} ${own.length} measurements, ${ok} successful, values ${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)}`;
-    })
-    .join('; ');
-}
-
-const fmt = (s: LoadSummary) =>
-  Object.entries(s.byVersion)
-    .map(([v, n]) => `${v}×${n}`)
-    .join(' ') || 'none';
-
-/** Plain progress lines for one release (steps and analysis measurements). */
-function lineEvents(say: (s: string) => void, key: string): ReleaseEvents {
-  return {
-    step(s) {
-      if (s.endedAt)
-        say(
-          `  ${key}: ${s.outcome === 'ok' ? '✔' : '✖'} ${s.name}${s.detail ? ` — ${s.detail.split('\n')[0]}` : ''}`,
-        );
-    },
-    progress() {},
-    log(l) {
-      say(`  ${key}: ${l}`);
-    },
-  };
 }
 
 /** Stops every load and (unless kept) the cluster and the workspace. Safe to call twice. */
