@@ -4,9 +4,9 @@
 // 1 error (as terraform plan).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import { formatPlan, planEnvironment } from '../../promotion/plan.ts';
-import { readPlanInput } from '../../promotion/plan-read.ts';
-import { SlipwayError } from '../../shared/errors.ts';
+import { namespaceFor } from '../../config/model.ts';
+import { formatPlan, type PlanInput, planEnvironment } from '../../promotion/plan.ts';
+import { desiredServiceNames, readPlanInput, renderDesired } from '../../promotion/plan-read.ts';
 import { parseOutputFormat, printJson, reportError } from '../output.ts';
 import { connectEnvironment } from '../target.ts';
 
@@ -30,14 +30,27 @@ export function registerPlan(program: Command): void {
       try {
         const format = parseOutputFormat(options.output);
         const platform = await loadPlatform(globals.dir ?? '.');
-        const client = await connectEnvironment(platform, options.env);
-        if (!client) throw new SlipwayError('unreachable', `cannot connect to ${options.env}`);
-        const input = await readPlanInput(
-          client,
-          platform,
-          options.env,
-          options.target ? { services: options.target } : {},
-        );
+        // Read-only: a local cluster that is not running is not started; nothing runs there.
+        const client = await connectEnvironment(platform, options.env, { start: false });
+        const services = options.target ?? desiredServiceNames(platform, options.env);
+        let input: PlanInput;
+        if (client) {
+          input = await readPlanInput(
+            client,
+            platform,
+            options.env,
+            options.target ? { services: options.target } : {},
+          );
+        } else {
+          process.stderr.write(`the local cluster is not running: nothing runs in ${options.env} yet\n`);
+          input = {
+            environment: options.env,
+            namespace: namespaceFor(platform, options.env),
+            desired: await renderDesired(platform, options.env, services),
+            applied: new Map(),
+            live: [],
+          };
+        }
         const plan = planEnvironment(input);
         if (format === 'json') printJson(plan);
         else process.stdout.write(formatPlan(plan, { verbose: options.verbose }));
