@@ -179,6 +179,19 @@ export function startBackground(ctx: StrategyContext, o: AnalysisOptions, names:
   backgrounds.set(key, b);
 }
 
+/**
+ * Background analysis that ended Inconclusive (e.g. no canary traffic to judge) holds the canary
+ * until a person promotes or aborts it: it must never let a canary advance on no verdict.
+ */
+export function backgroundInconclusive(ctx: StrategyContext): AnalysisResult | undefined {
+  const r = backgrounds.get(bgKey(ctx))?.result;
+  return r && verdict(r) === 'inconclusive' && !heldApproved.has(bgKey(ctx)) ? r : undefined;
+}
+
+/** Releases whose inconclusive background analysis a person has promoted past. */
+const heldApproved = new Set<string>();
+const heldAnnounced = new Set<string>();
+
 /** The background analysis' failure, if it failed. */
 export function backgroundFailure(ctx: StrategyContext): string | undefined {
   const r = backgrounds.get(bgKey(ctx))?.result;
@@ -224,7 +237,14 @@ export async function waitGated(
     if (ctx.signal?.aborted) throw new ReleaseFailure(`aborted during ${o.what}: the release lock was lost`);
     const bg = backgroundFailure(ctx);
     if (bg) throw new ReleaseFailure(bg);
-    if (o.until?.()) return { by: 'until' };
+    const held = backgroundInconclusive(ctx);
+    if (held && !heldAnnounced.has(bgKey(ctx))) {
+      heldAnnounced.add(bgKey(ctx));
+      ctx.events.log(
+        `background analysis inconclusive (${held.message}): the canary holds until \`slipway promote\` or \`slipway abort\``,
+      );
+    }
+    if (o.until?.() && !held) return { by: 'until' };
     if (Date.now() - lastGateCheck >= 2 * TICK_MS) {
       lastGateCheck = Date.now();
       const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).catch(
@@ -238,12 +258,13 @@ export async function waitGated(
         fullPromotions.add(bgKey(ctx));
         return { by: 'promote-full', user: gate.user };
       }
-      if (gate && o.promotable) {
+      if (gate && (o.promotable || held)) {
         await clearGate(ctx.client, ctx.namespace, ctx.service);
+        if (held) heldApproved.add(bgKey(ctx));
         return { by: 'promote', user: gate.user };
       }
     }
-    if (o.ms !== undefined && Date.now() - start >= o.ms) return { by: 'time' };
+    if (o.ms !== undefined && Date.now() - start >= o.ms && !held) return { by: 'time' };
     if (Date.now() >= o.deadline) {
       throw new ReleaseFailure(`timed out during ${o.what}`, undefined, 'timeout');
     }

@@ -27,6 +27,7 @@ import { type CanaryTarget, planCanary, routerOf, stepLabel } from './canary-pla
 import {
   type AnalysisOptions,
   analyse,
+  backgroundInconclusive,
   chartOf,
   clearGate,
   isFullPromotion,
@@ -210,6 +211,8 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     const strategy = canaryOf(ctx);
     const router = routerOf(strategy);
     const chart = chartOf(ctx);
+    // An inconclusive verdict holds the canary (weight unchanged) until a person decides.
+    if (backgroundInconclusive(ctx)) await waitGated(ctx, { deadline: ctx.deadline, what: 'promote (held)' });
     const bg = await stopBackground(ctx);
     if (bg && verdict(bg) === 'fail') throw new ReleaseFailure(`background analysis failed: ${bg.message}`);
     const N = hasHpa(ctx)
