@@ -4,7 +4,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LoadedPlatform } from '../config/load.ts';
 import { getEnvironment, namespaceFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -12,6 +11,7 @@ import { resolveTarget } from '../kube/target.ts';
 import { readClusterRecord } from '../localcluster/cluster.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { DEFAULT_CLUSTER_DIR } from './commands/cluster.ts';
+import { childNodeArgs } from './self.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -31,11 +31,8 @@ export function runningLocalCluster(platformDir: string): string | undefined {
 /** Starts the local cluster in the background through `slipway cluster up`; answers its kubeconfig. */
 function startLocalCluster(platformDir: string, log: (line: string) => void): string {
   log(`starting the local cluster (${join(platformDir, DEFAULT_CLUSTER_DIR)})`);
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url)).replace(
-    /\.ts$/,
-    import.meta.url.endsWith('.ts') ? '.ts' : '.js',
-  );
-  const r = spawnSync(process.execPath, [...process.execArgv, main, '-C', platformDir, 'cluster', 'up'], {
+  const main = childNodeArgs(new URL('./main.ts', import.meta.url));
+  const r = spawnSync(process.execPath, [...main, '-C', platformDir, 'cluster', 'up'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
 import type { ClusterStatus, ImageMapping, LocalClusterOptions } from '../../localcluster/cluster.ts';
@@ -11,6 +10,7 @@ import { readClusterRecord } from '../../localcluster/cluster.ts';
 import { killStaleProcesses } from '../../localcluster/pods/runner.ts';
 import { isSlipwayError, SlipwayError, usageError } from '../../shared/errors.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
+import { childNodeArgs } from '../self.ts';
 
 export const DEFAULT_CLUSTER_DIR = join('.slipway', 'cluster');
 
@@ -53,10 +53,7 @@ async function imageMappings(platformDir: string): Promise<ImageMapping[]> {
 }
 
 function mainScript(): { args: string[] } {
-  const self = fileURLToPath(import.meta.url);
-  const ts = self.endsWith('.ts');
-  const main = resolve(self, '..', '..', '..', 'localcluster', `cluster-main.${ts ? 'ts' : 'js'}`);
-  return { args: ts ? ['--import', import.meta.resolve('tsx'), main] : [main] };
+  return { args: childNodeArgs(new URL('../../localcluster/cluster-main.ts', import.meta.url)) };
 }
 
 function printRunning(url: string, kubeconfig: string, note = ''): void {

@@ -50,9 +50,11 @@ export async function initPlatform(
 ): Promise<InitResult> {
   const name = options.name ?? platformNameFrom(basename(target)) ?? 'platform';
   const schemaDir = findSchemaDir();
+  const demoService = fileURLToPath(new URL('../../../demo-service/server.mjs', import.meta.url));
   const files = scaffoldPlatform({
     name,
     ...(schemaDir ? { schemaBase: schemaBaseFor(target, schemaDir) } : {}),
+    ...(existsSync(demoService) ? { demoService: resolve(demoService) } : {}),
   });
 
   const existing = [...files.keys()].filter((f) => existsSync(join(target, f)));
