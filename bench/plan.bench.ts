@@ -26,13 +26,15 @@ const cluster = await startLocalCluster({ dir: join(dir, '.slipway', 'cluster'),
 
 try {
   writeSlipwayPlatform(dir, COUNT);
-  // No pods by default: 500 simulated pods keep the in-process cluster's controllers busy and would
-  // measure them rather than the plan (BENCH_PODS=1 keeps the generated replica counts).
+  // No pods by default (no replicas, no HPA scaling them up): 1,000 simulated pods keep the in-process
+  // cluster's controllers busy and would measure them rather than the plan (BENCH_PODS=1 keeps them).
   if (process.env.BENCH_PODS !== '1') {
     const envValues = join(dir, 'values', `${ENV}.yaml`);
     writeFileSync(
       envValues,
-      readFileSync(envValues, 'utf8').replace(/^replicaCount: \d+$/m, 'replicaCount: 0'),
+      `${readFileSync(envValues, 'utf8')
+        .replace(/^replicaCount: \d+$/m, 'replicaCount: 0')
+        .replace(/^autoscaling:\n {2}minReplicas: \d+$/m, 'autoscaling:\n  enabled: false')}`,
     );
   }
   const platform = await loadPlatform(dir);

@@ -2,32 +2,10 @@
 // JSON lines with --output json). Exit 0 deployed, 1 failed (rolled back or not), 2 input errors.
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import type { ValueOverrides } from '../../config/values.ts';
 import type { ObjectProgress, ReleaseEvents, ReleaseRecord } from '../../release/index.ts';
 import { color, parseOutputFormat } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
-
-export const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-export function overridesFrom(o: {
-  set: string[];
-  setString: string[];
-  setJson: string[];
-  setFile: string[];
-  setLiteral: string[];
-  imageTag?: string | undefined;
-  digest?: string | undefined;
-}): ValueOverrides {
-  return {
-    set: o.set,
-    setString: o.setString,
-    setJson: o.setJson,
-    setFile: o.setFile,
-    setLiteral: o.setLiteral,
-    ...(o.imageTag === undefined ? {} : { imageTag: o.imageTag }),
-    ...(o.digest === undefined ? {} : { digest: o.digest }),
-  };
-}
+import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
 const ms = (a: string, b: string | undefined) =>
   b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '';
@@ -157,17 +135,12 @@ export function printOutcome(r: ReleaseRecord, format: 'text' | 'json', what = '
 }
 
 export function registerDeploy(program: Command): void {
-  program
-    .command('deploy')
-    .description('release a service to an environment: render, check, apply, track, roll back on failure')
-    .argument('<service>', 'service name')
-    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
-    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
-    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
-    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
-    .option('--image-tag <tag>', 'image tag (overrides everything else)')
-    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+  withValueFlags(
+    program
+      .command('deploy')
+      .description('release a service to an environment: render, check, apply, track, roll back on failure')
+      .argument('<service>', 'service name'),
+  )
     .requiredOption('-e, --env <env>', 'environment')
     .option(
       '--timeout <duration>',

@@ -4,7 +4,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
 import { connectEnvironment } from '../target.ts';
-import { collect, overridesFrom } from './deploy.ts';
+import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
 const colorize = (d: string) =>
   d
@@ -21,18 +21,15 @@ const colorize = (d: string) =>
     .join('\n');
 
 export function registerDiff(program: Command): void {
-  program
-    .command('diff')
-    .description('compare a service in the cluster with what a deploy would apply (exit 1 when they differ)')
-    .argument('<service>', 'service name')
-    .requiredOption('-e, --env <env>', 'environment')
-    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
-    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
-    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
-    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
-    .option('--image-tag <tag>', 'image tag (overrides everything else)')
-    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+  withValueFlags(
+    program
+      .command('diff')
+      .description(
+        'compare a service in the cluster with what a deploy would apply (exit 1 when they differ)',
+      )
+      .argument('<service>', 'service name')
+      .requiredOption('-e, --env <env>', 'environment'),
+  )
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output);

@@ -10,8 +10,7 @@ import type { ValueOverrides } from '../../config/values.ts';
 import { assertNoLintErrors, lintRenderedServices } from '../../policy/lint.ts';
 import { toYaml } from '../../render/index.ts';
 import { type RenderedService, renderPlatform } from '../../render/platform.ts';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
 /**
  * The policy checks `slipway lint` runs, on exactly what is about to be printed or written: errors at
@@ -29,32 +28,19 @@ export async function lintRenderedForRender(
 }
 
 export function registerRender(program: Command): void {
-  program
-    .command('render')
-    .description('render the Kubernetes manifests of a service (or every service) in an environment')
-    .argument('[service]', 'service name; all services when omitted')
-    .requiredOption('-e, --env <env>', 'environment')
-    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
-    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
-    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
-    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
-    .option('--image-tag <tag>', 'image tag (overrides everything else)')
-    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+  withValueFlags(
+    program
+      .command('render')
+      .description('render the Kubernetes manifests of a service (or every service) in an environment')
+      .argument('[service]', 'service name; all services when omitted')
+      .requiredOption('-e, --env <env>', 'environment'),
+  )
     .option('-o, --output-dir <dir>', 'write <dir>/<service>/<kind>-<name>.yaml instead of printing')
     .option('--no-lint', 'skip the policy checks of the rendered manifests')
     .action(async (service, options, command) => {
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
-      const overrides: ValueOverrides = {
-        set: options.set,
-        setString: options.setString,
-        setJson: options.setJson,
-        setFile: options.setFile,
-        setLiteral: options.setLiteral,
-        ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
-        ...(options.digest === undefined ? {} : { digest: options.digest }),
-      };
+      const overrides: ValueOverrides = overridesFrom(options);
       const rendered = await renderPlatform(platform, options.env, {
         ...(service === undefined ? {} : { services: [service] }),
         overrides,

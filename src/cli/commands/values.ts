@@ -10,39 +10,25 @@ import {
 } from '../../config/values.ts';
 import { stringifyYamlForKubernetes } from '../../config/yaml-source.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
 export function registerValues(program: Command): void {
-  program
-    .command('values')
-    .description(
-      'show the merged values of a service in an environment, each key with the file and line it came from',
-    )
-    .argument('<service>', 'service name')
-    .requiredOption('-e, --env <env>', 'environment')
-    .option('--set <key=value>', 'set a value (Helm strvals syntax; repeatable)', collect, [])
-    .option('--set-string <key=value>', 'set a value, always as a string (repeatable)', collect, [])
-    .option('--set-json <key=json>', 'set a value from JSON (repeatable)', collect, [])
-    .option('--set-file <key=path>', "set a value to a file's content (repeatable)", collect, [])
-    .option('--set-literal <key=value>', 'set a value verbatim, commas and all (repeatable)', collect, [])
-    .option('--image-tag <tag>', 'image tag (overrides everything else)')
-    .option('--digest <digest>', 'image digest sha256:… (overrides everything else)')
+  withValueFlags(
+    program
+      .command('values')
+      .description(
+        'show the merged values of a service in an environment, each key with the file and line it came from',
+      )
+      .argument('<service>', 'service name')
+      .requiredOption('-e, --env <env>', 'environment'),
+  )
     .option('-o, --output <format>', 'yaml or json', 'yaml')
     .option('--explain', 'list every value with the file and line (or flag) that set it', false)
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output, ['yaml', 'json']);
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
-      const overrides: ValueOverrides = {
-        set: options.set,
-        setString: options.setString,
-        setJson: options.setJson,
-        setFile: options.setFile,
-        setLiteral: options.setLiteral,
-        ...(options.imageTag === undefined ? {} : { imageTag: options.imageTag }),
-        ...(options.digest === undefined ? {} : { digest: options.digest }),
-      };
+      const overrides: ValueOverrides = overridesFrom(options);
       const merged = await computeValues(platform, service, options.env, overrides);
       if (options.explain) {
         if (format === 'json') printJson(explainRows(merged));
