@@ -1,4 +1,5 @@
 // Printing helpers shared by every command: one place decides how errors, JSON and tables look.
+import Table from 'cli-table3';
 import pc from 'picocolors';
 import { toSlipwayError, usageError } from '../shared/errors.ts';
 
@@ -32,3 +33,14 @@ export function reportError(e: unknown, options: { debug: boolean; json: boolean
 }
 
 export const color = pc;
+
+/** A table in kubectl's style: a header row and columns separated by two spaces, no borders. */
+export function plainTable(head: string[]): Table.Table {
+  const none = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '' };
+  const sides = { 'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '' };
+  return new Table({
+    head,
+    style: { head: [], border: [] },
+    chars: { ...none, ...sides, right: '', 'right-mid': '', middle: '  ' },
+  });
+}

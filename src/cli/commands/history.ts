@@ -1,8 +1,7 @@
 // `slipway history <service> --env E`: the revisions kept in the cluster, newest first.
 import type { Command } from '@commander-js/extra-typings';
-import Table from 'cli-table3';
 import { loadPlatform } from '../../config/load.ts';
-import { color, parseOutputFormat, printJson } from '../output.ts';
+import { color, parseOutputFormat, plainTable, printJson } from '../output.ts';
 import { connectEnvironment } from '../target.ts';
 
 const STATUS_COLOR: Record<string, (s: string) => string> = {
@@ -37,27 +36,7 @@ export function registerHistory(program: Command): void {
         process.stdout.write(`${service} has no releases in ${options.env}\n`);
         return;
       }
-      const table = new Table({
-        head: ['REVISION', 'STATUS', 'VERSION', 'STARTED', 'BY', 'DESCRIPTION'],
-        style: { head: [], border: [] },
-        chars: {
-          top: '',
-          'top-mid': '',
-          'top-left': '',
-          'top-right': '',
-          bottom: '',
-          'bottom-mid': '',
-          'bottom-left': '',
-          'bottom-right': '',
-          left: '',
-          'left-mid': '',
-          mid: '',
-          'mid-mid': '',
-          right: '',
-          'right-mid': '',
-          middle: '  ',
-        },
-      });
+      const table = plainTable(['REVISION', 'STATUS', 'VERSION', 'STARTED', 'BY', 'DESCRIPTION']);
       for (const r of records) {
         const desc = r.failure?.reason ?? r.reason ?? (r.rollbackOf ? `Rollback to ${r.rollbackOf}` : '');
         table.push([

@@ -1,10 +1,9 @@
 // `slipway status [--env E]`: services × environments: running revision and version, health, age,
 // and any release in progress (or interrupted, which the next deploy or `resume` finishes).
 import type { Command } from '@commander-js/extra-typings';
-import Table from 'cli-table3';
 import { loadPlatform } from '../../config/load.ts';
 import type { ServiceStatus } from '../../release/index.ts';
-import { color, parseOutputFormat, printJson } from '../output.ts';
+import { color, parseOutputFormat, plainTable, printJson } from '../output.ts';
 import { connectEnvironment, currentUser } from '../target.ts';
 import { consoleEvents } from './deploy.ts';
 
@@ -73,27 +72,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       const now = Date.now();
-      const table = new Table({
-        head: ['SERVICE', 'ENV', 'REVISION', 'VERSION', 'HEALTH', 'AGE', 'RELEASE'],
-        style: { head: [], border: [] },
-        chars: {
-          top: '',
-          'top-mid': '',
-          'top-left': '',
-          'top-right': '',
-          bottom: '',
-          'bottom-mid': '',
-          'bottom-left': '',
-          'bottom-right': '',
-          left: '',
-          'left-mid': '',
-          mid: '',
-          'mid-mid': '',
-          right: '',
-          'right-mid': '',
-          middle: '  ',
-        },
-      });
+      const table = plainTable(['SERVICE', 'ENV', 'REVISION', 'VERSION', 'HEALTH', 'AGE', 'RELEASE']);
       for (const r of rows) {
         if ('unreachable' in r) {
           table.push(['*', r.environment, '', '', color.dim('unreachable'), '', r.unreachable]);
