@@ -23,6 +23,7 @@ import {
   status,
   templateHash,
   templateWithoutHash,
+  watchControlled,
 } from './util.ts';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
@@ -97,12 +98,7 @@ export class DeploymentController {
   start(): void {
     const { store, kinds } = this;
     this.unwatch.push(store.watch(kinds.deployment, {}, (e) => this.queue.add(key(e.object))));
-    this.unwatch.push(
-      store.watch(kinds.replicaSet, {}, (e) => {
-        const ref = controllerOf(e.object);
-        if (ref?.kind === 'Deployment') this.queue.add(`${e.object.metadata.namespace}/${ref.name}`);
-      }),
-    );
+    this.unwatch.push(watchControlled(store, kinds.replicaSet, 'Deployment', (k) => this.queue.add(k)));
     // Recreate waits for the old pods to be gone, not just scaled away.
     this.unwatch.push(
       store.watch(kinds.pod, {}, (e) => {

@@ -9,7 +9,6 @@ import { ownedPods, podFromTemplate } from './replicaset.ts';
 import {
   type Condition,
   canonicalJson,
-  controllerOf,
   type Kinds,
   key,
   nowIso,
@@ -17,6 +16,7 @@ import {
   spec,
   splitKey,
   status,
+  watchControlled,
 } from './util.ts';
 
 export class JobController {
@@ -34,12 +34,7 @@ export class JobController {
 
   start(): void {
     this.unwatch.push(this.store.watch(this.kinds.job, {}, (e) => this.queue.add(key(e.object))));
-    this.unwatch.push(
-      this.store.watch(this.kinds.pod, {}, (e) => {
-        const ref = controllerOf(e.object);
-        if (ref?.kind === 'Job') this.queue.add(`${e.object.metadata.namespace}/${ref.name}`);
-      }),
-    );
+    this.unwatch.push(watchControlled(this.store, this.kinds.pod, 'Job', (k) => this.queue.add(k)));
   }
 
   stop(): void {

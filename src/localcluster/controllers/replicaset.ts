@@ -7,7 +7,6 @@ import type { EventRecorder } from './events.ts';
 import { isNotFound, WorkQueue } from './queue.ts';
 import {
   canonicalJson,
-  controllerOf,
   isActivePod,
   isPodAvailable,
   isPodReady,
@@ -21,6 +20,7 @@ import {
   spec,
   splitKey,
   status,
+  watchControlled,
 } from './util.ts';
 
 /** Pods owned by a controller object (by uid), in its namespace. */
@@ -92,12 +92,7 @@ export class ReplicaSetController {
 
   start(): void {
     this.unwatch.push(this.store.watch(this.kinds.replicaSet, {}, (e) => this.queue.add(key(e.object))));
-    this.unwatch.push(
-      this.store.watch(this.kinds.pod, {}, (e) => {
-        const ref = controllerOf(e.object);
-        if (ref?.kind === 'ReplicaSet') this.queue.add(`${e.object.metadata.namespace}/${ref.name}`);
-      }),
-    );
+    this.unwatch.push(watchControlled(this.store, this.kinds.pod, 'ReplicaSet', (k) => this.queue.add(k)));
   }
 
   stop(): void {

@@ -274,3 +274,19 @@ export function randomSuffix(n = 5): string {
 export function nowIso(ms = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/**
+ * Queues the controlling owner (`<namespace>/<name>`) on every event of the objects of `kind` whose
+ * controller is an `ownerKind` — how a ReplicaSet hears of its pods, a Deployment of its ReplicaSets.
+ */
+export function watchControlled(
+  store: ObjectStore,
+  kind: ResourceType,
+  ownerKind: string,
+  enqueue: (key: string) => void,
+): () => void {
+  return store.watch(kind, {}, (e) => {
+    const ref = controllerOf(e.object);
+    if (ref?.kind === ownerKind) enqueue(`${e.object.metadata.namespace}/${ref.name}`);
+  });
+}
