@@ -62,7 +62,12 @@ export function writeSlipwayPlatform(dir: string, count: number): void {
         (e === 'production' ? 'pdb:\n  minAvailable: 2\n' : ''),
     );
     const desired = ['apiVersion: slipway.dev/v1', 'kind: DesiredState', `environment: ${e}`, 'services:'];
-    for (let i = 0; i < count; i++) desired.push(`  ${serviceName(i)}:\n    version: v1.${i % 7}.0`);
+    for (let i = 0; i < count; i++) {
+      // Production pins every image by digest, as its strict policy requires.
+      const digest =
+        e === 'production' ? `\n    digest: sha256:${String(i).padStart(4, '0').repeat(16)}` : '';
+      desired.push(`  ${serviceName(i)}:\n    version: v1.${i % 7}.0${digest}`);
+    }
     writeFileSync(join(dir, 'environments', `${e}.yaml`), `${desired.join('\n')}\n`);
   }
 }
