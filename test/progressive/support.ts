@@ -1,19 +1,17 @@
 // One local cluster per test file running the progressive fixture platform (copied to a temporary
 // directory), a client, a load loop through the service proxy, and reads of the proxy's per-version
 // counters. Every process started here is stopped by close().
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { type LoadedPlatform, loadPlatform } from '../../src/config/load.ts';
-import { connect, type KubeClient } from '../../src/kube/client.ts';
-import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import { resolve } from 'node:path';
+import type { LoadedPlatform } from '../../src/config/load.ts';
+import type { KubeClient } from '../../src/kube/client.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
 import { deploy } from '../../src/release/index.ts';
 import { serviceUrl } from '../../src/release/smoke.ts';
 import type { ReleaseEvents } from '../../src/release/types.ts';
+import { NAMESPACE, recordingEvents, startFixtureEnv } from '../release/support.ts';
 
 export const FIXTURE = resolve(import.meta.dirname, 'fixtures', 'shop');
-export const DEMO_SERVICE = resolve(import.meta.dirname, '..', '..', 'demo-service', 'server.mjs');
-export const NAMESPACE = 'shop-dev';
+export { NAMESPACE, recordingEvents };
 
 export interface ProgressiveEnv {
   dir: string;
@@ -24,66 +22,13 @@ export interface ProgressiveEnv {
 }
 
 export async function startProgressiveEnv(): Promise<ProgressiveEnv> {
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-progressive-'));
-  cpSync(FIXTURE, dir, { recursive: true });
-  const file = join(dir, 'slipway.yaml');
-  writeFileSync(
-    file,
-    readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
-  );
   // Concurrent local clusters on one machine hand out the same pod addresses (127.1.0.x); a container
   // port of our own keeps our pods from colliding with other test runs' pods on :8080.
-  const values = join(dir, 'values.yaml');
-  writeFileSync(
-    values,
-    `${readFileSync(values, 'utf8')}ports:\n  http: ${20_000 + (process.pid % 20_000)}\n`,
+  return startFixtureEnv(
+    FIXTURE,
+    'slipway-progressive-',
+    `ports:\n  http: ${20_000 + (process.pid % 20_000)}\n`,
   );
-  let cluster: LocalCluster | undefined;
-  try {
-    cluster = await startLocalCluster({
-      dir: join(dir, '.slipway', 'cluster'),
-      imageMappings: [{ image: 'example.test/shop/*', command: ['node', DEMO_SERVICE], cwd: dir }],
-      backoffBaseMs: 200,
-      log: () => {},
-    });
-    const client = await connect({ kubeconfigPath: cluster.kubeconfigPath, namespace: NAMESPACE });
-    await client.ensureNamespace(NAMESPACE);
-    const platform = await loadPlatform(dir);
-    const c = cluster;
-    return {
-      dir,
-      platform,
-      cluster: c,
-      client,
-      async close() {
-        await c.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (e) {
-    await cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-}
-
-export function recordingEvents(): ReleaseEvents & { lines: string[]; steps: string[] } {
-  const lines: string[] = [];
-  const steps: string[] = [];
-  const verbose = process.env.RELEASE_TEST_VERBOSE === '1';
-  return {
-    lines,
-    steps,
-    step(s) {
-      if (s.endedAt) steps.push(`${s.name}:${s.outcome}`);
-      if (verbose) process.stderr.write(`step ${s.name} ${s.outcome ?? 'started'} ${s.detail ?? ''}\n`);
-    },
-    progress() {},
-    log(line) {
-      lines.push(line);
-      if (verbose) process.stderr.write(`log ${line}\n`);
-    },
-  };
 }
 
 export function release(

@@ -21,23 +21,33 @@ export interface ReleaseTestEnv {
 }
 
 export async function startReleaseEnv(): Promise<ReleaseTestEnv> {
-  const dir = mkdtempSync(join(tmpdir(), 'slipway-release-'));
-  cpSync(FIXTURE, dir, { recursive: true });
+  // Every local cluster hands out pod addresses from 127.1.0.1 up, so clusters of tests running at the
+  // same time on one machine share addresses (Services too, from 127.0.2.1): ports of our own keep
+  // our pods and Services apart.
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  return startFixtureEnv(FIXTURE, 'slipway-release-', `ports:\n  http: ${port}\nservice:\n  port: ${port}\n`);
+}
+
+/**
+ * A local cluster running a copy of a `shop` fixture platform (in a temporary directory, so that
+ * `.slipway/cluster` lives there and the CLI finds it), with `extraValues` appended to its values.yaml,
+ * and a client connected to its namespace. close() stops everything and removes the copy.
+ */
+export async function startFixtureEnv(
+  fixture: string,
+  prefix: string,
+  extraValues: string,
+): Promise<ReleaseTestEnv> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(fixture, dir, { recursive: true });
   // the copy's localImages command must not depend on where the copy lives
   const file = join(dir, 'slipway.yaml');
   writeFileSync(
     file,
     readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
   );
-  // Every local cluster hands out pod addresses from 127.1.0.1 up, so clusters of tests running at the
-  // same time on one machine share addresses (Services too, from 127.0.2.1): ports of our own keep
-  // our pods and Services apart.
   const values = join(dir, 'values.yaml');
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  writeFileSync(
-    values,
-    `${readFileSync(values, 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
-  );
+  writeFileSync(values, `${readFileSync(values, 'utf8')}${extraValues}`);
   let cluster: LocalCluster | undefined;
   try {
     cluster = await startLocalCluster({

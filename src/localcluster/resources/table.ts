@@ -85,6 +85,28 @@ function externalIp(s: KubeObject): string {
   return ext.length ? ext.join(',') : '<none>';
 }
 
+/** The `-o wide` columns every workload shows: its pod template's containers and images. */
+const WORKLOAD_WIDE: Column[] = [
+  {
+    name: 'Containers',
+    type: 'string',
+    priority: 1,
+    cell: (d) =>
+      containers(d)
+        .map((c) => c.name)
+        .join(','),
+  },
+  {
+    name: 'Images',
+    type: 'string',
+    priority: 1,
+    cell: (d) =>
+      containers(d)
+        .map((c) => c.image)
+        .join(','),
+  },
+];
+
 const COLUMNS: Record<string, Column[]> = {
   '/Pod': [
     NAME,
@@ -117,24 +139,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Up-to-date', type: 'integer', cell: (d) => num(o(d.status).updatedReplicas) },
     { name: 'Available', type: 'integer', cell: (d) => num(o(d.status).availableReplicas) },
     AGE,
-    {
-      name: 'Containers',
-      type: 'string',
-      priority: 1,
-      cell: (d) =>
-        containers(d)
-          .map((c) => c.name)
-          .join(','),
-    },
-    {
-      name: 'Images',
-      type: 'string',
-      priority: 1,
-      cell: (d) =>
-        containers(d)
-          .map((c) => c.image)
-          .join(','),
-    },
+    ...WORKLOAD_WIDE,
   ],
   'apps/ReplicaSet': [
     NAME,
@@ -142,24 +147,7 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Current', type: 'integer', cell: (r) => num(o(r.status).replicas) },
     { name: 'Ready', type: 'integer', cell: (r) => num(o(r.status).readyReplicas) },
     AGE,
-    {
-      name: 'Containers',
-      type: 'string',
-      priority: 1,
-      cell: (d) =>
-        containers(d)
-          .map((c) => c.name)
-          .join(','),
-    },
-    {
-      name: 'Images',
-      type: 'string',
-      priority: 1,
-      cell: (d) =>
-        containers(d)
-          .map((c) => c.image)
-          .join(','),
-    },
+    ...WORKLOAD_WIDE,
   ],
   '/Service': [
     NAME,
