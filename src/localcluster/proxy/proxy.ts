@@ -5,6 +5,7 @@
 // endpoints; other ports are plain TCP relays. Every HTTP request is counted in MeshMetrics.
 import {
   Agent,
+  type ClientRequest,
   createServer as createHttpServer,
   type IncomingMessage,
   request,
@@ -407,9 +408,8 @@ export class ServiceProxy {
       );
       return;
     }
-    const { ep, svc } = picked;
     let done = false;
-    const finish = (code: number) => {
+    const finish = (code: number, ep: Endpoint, svc: { namespace: string; name: string }) => {
       if (done) return;
       done = true;
       this.o.metrics.record(
@@ -418,41 +418,58 @@ export class ServiceProxy {
         performance.now() - started,
       );
     };
-    const up = request(
-      { host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, agent: this.agent },
-      (r) => {
-        const rr = r.rawHeaders;
-        const out: string[] = [];
-        for (let i = 0; i < rr.length; i += 2) {
-          const name = rr[i]!;
-          if (name.length <= 17 && HOP_BY_HOP.has(name.toLowerCase())) continue;
-          out.push(name, rr[i + 1]!);
+    // Like Istio's default retry policy (connect-failure, reset before headers): a request without a
+    // body that failed before any answer is sent again once, on a fresh pick and a new connection.
+    // That covers the race of a keep-alive connection closed by a pod that is shutting down.
+    const bodiless =
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
+      req.headers['transfer-encoding'] === undefined &&
+      (req.headers['content-length'] ?? '0') === '0';
+    let up: ClientRequest | undefined;
+    const attempt = (
+      target: { ep: Endpoint; svc: { namespace: string; name: string } },
+      retriesLeft: number,
+    ) => {
+      const { ep, svc } = target;
+      const current = request(
+        { host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, agent: this.agent },
+        (r) => {
+          const rr = r.rawHeaders;
+          const out: string[] = [];
+          for (let i = 0; i < rr.length; i += 2) {
+            const name = rr[i]!;
+            if (name.length <= 17 && HOP_BY_HOP.has(name.toLowerCase())) continue;
+            out.push(name, rr[i + 1]!);
+          }
+          const code = r.statusCode ?? 502;
+          res.writeHead(code, out);
+          r.pipe(res);
+          r.on('end', () => finish(code, ep, svc));
+          r.on('error', () => finish(502, ep, svc));
+        },
+      );
+      up = current;
+      current.on('error', () => {
+        if (!res.headersSent && retriesLeft > 0 && !done && !res.destroyed) {
+          attempt(this.pick(service, port, req) ?? target, retriesLeft - 1);
+          return;
         }
-        const code = r.statusCode ?? 502;
-        res.writeHead(code, out);
-        r.pipe(res);
-        r.on('end', () => finish(code));
-        r.on('error', () => finish(502));
-      },
-    );
-    up.on('error', () => {
-      if (!res.headersSent) {
-        res.writeHead(503, { 'content-type': 'text/plain' });
-        res.end('upstream connect error or disconnect/reset before headers');
-      } else {
-        res.destroy();
-      }
-      finish(503);
-    });
+        if (!res.headersSent) {
+          res.writeHead(503, { 'content-type': 'text/plain' });
+          res.end('upstream connect error or disconnect/reset before headers');
+        } else {
+          res.destroy();
+        }
+        finish(503, ep, svc);
+      });
+      // Without a body there is nothing to stream (and nothing lost when the request is sent again).
+      if (bodiless) current.end();
+      else req.pipe(current);
+    };
+    attempt(picked, bodiless ? 1 : 0);
     res.on('close', () => {
-      if (!done) up.destroy();
+      if (!done) up?.destroy();
     });
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      if (req.readableEnded) up.end();
-      else req.pipe(up);
-    } else {
-      req.pipe(up);
-    }
   }
 
   private handleTcp(service: string, port: number, socket: Socket): void {
