@@ -56,6 +56,35 @@ export function parseSet(
   return data;
 }
 
+/**
+ * `--set-json '{"a":{"b":1}}'`, a whole JSON object instead of key=value (Helm 4, MergeValues in
+ * pkg/cli/values/options.go): merged into `into` as Helm's loader.MergeMaps merges values files,
+ * maps key by key, anything else replacing, nulls kept (the chart coalesce deletes those keys).
+ */
+export function isJsonObjectFlag(expr: string): boolean {
+  return expr.trimStart().startsWith('{');
+}
+
+export function mergeJsonObject(expr: string, into: Record<string, unknown>): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(expr);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw strvalsError(expr, 'json', `invalid JSON object: ${why}`, expr.length - expr.trimStart().length);
+  }
+  if (!isDict(parsed)) throw strvalsError(expr, 'json', 'expected a JSON object', 0);
+  return mergeMaps(structuredClone(into) as Dict, parsed);
+}
+
+function mergeMaps(base: Dict, overlay: Dict): Dict {
+  for (const [k, v] of Object.entries(overlay)) {
+    const old = Object.hasOwn(base, k) ? base[k] : undefined;
+    set(base, k, isDict(v) && isDict(old) ? mergeMaps(old, v) : v);
+  }
+  return base;
+}
+
 function strvalsError(expr: string, mode: StrvalsMode, reason: string, pos: number): SlipwayError {
   const flag = FLAG[mode];
   const at = Math.max(0, Math.min(pos, expr.length));

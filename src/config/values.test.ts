@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { SlipwayError } from '../shared/errors.ts';
 import { type LoadedPlatform, loadPlatform } from './load.ts';
 import { mergeValues } from './merge.ts';
-import { collectLayers, computeValues, mergeLayers, type ValuesLayer } from './values.ts';
+import {
+  collectLayers,
+  computeValues,
+  mergeLayers,
+  type ValueOverrides,
+  type ValuesLayer,
+} from './values.ts';
 import { parseYaml } from './yaml-source.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
@@ -243,6 +249,18 @@ describe('mergeLayers', () => {
     assert.deepEqual(m.values, { e: 'null', f: 6 });
   });
 
+  test('a replaced subtree goes back to the first layer before the replacing layer applies', () => {
+    const m = mergeLayers([
+      layer('chart', { m: { a: 1, b: 2 }, keep: 1 }),
+      layer('file', { m: { b: 3, c: 4 } }),
+      { ...layer('flag', { m: { d: 5 } }), replaces: [['m']] },
+    ]);
+    assert.deepEqual(m.values, { m: { a: 1, b: 2, d: 5 }, keep: 1 });
+    assert.equal(m.origin(['m', 'b'])?.layer.source, 'chart');
+    assert.equal(m.origin(['m', 'd'])?.layer.source, 'flag');
+    assert.equal(m.origin(['m', 'c']), undefined);
+  });
+
   test('inputs are not changed', () => {
     const a = { m: { x: 1 } };
     const b = { m: { x: null, y: [1] } };
@@ -250,5 +268,142 @@ describe('mergeLayers', () => {
     (m.values.m as Record<string, unknown[]>).y!.push(2);
     assert.deepEqual(a, { m: { x: 1 } });
     assert.deepEqual(b, { m: { x: null, y: [1] } });
+  });
+});
+
+// Helm parses the flags into the map of the -f files (pkg/cli/values/options.go MergeValues), where
+// strvals' set() assigns: a --set-json map replaces the map a values file gave that key (strvals
+// parser_test.go TestParseJSON, "replace one existing key"). That map is then coalesced over the
+// chart's own values.yaml (pkg/chart/common/util/coalesce.go), where maps merge: the chart's
+// defaults under the replaced key come back. values.yaml here plays a -f file; chart/ the chart.
+describe('--set-json replaces a map from the files; the chart defaults still coalesce under it', () => {
+  const env = { LOG_LEVEL: 'info', REGION: 'eu-west-1' };
+  const chartImage = { repository: '', tag: '', digest: '', pullPolicy: 'IfNotPresent' };
+  const cases: Array<{ name: string; flags: ValueOverrides; key: string; want: unknown }> = [
+    { name: 'no flag: the file map', flags: {}, key: 'env', want: env },
+    {
+      name: 'a JSON map replaces the file map',
+      flags: { setJson: ['env={"NEW":"x"}'] },
+      key: 'env',
+      want: { NEW: 'x' },
+    },
+    { name: 'an empty JSON map empties it', flags: { setJson: ['env={}'] }, key: 'env', want: {} },
+    {
+      name: "the chart's defaults of a replaced map come back, the file's keys do not",
+      flags: { setJson: ['image={"tag":"v2"}'] },
+      key: 'image',
+      want: { ...chartImage, tag: 'v2' },
+    },
+    {
+      name: 'a JSON map merges with chart defaults the files never touched',
+      flags: { setJson: ['probes.readiness={"path":"/r","periodSeconds":2}'] },
+      key: 'probes.readiness.path',
+      want: '/r',
+    },
+    {
+      name: '… and keeps the chart defaults it does not name',
+      flags: { setJson: ['probes.readiness={"path":"/r","periodSeconds":2}'] },
+      key: 'probes.readiness.enabled',
+      want: true,
+    },
+    {
+      name: '--set into a key merges (a scalar assignment)',
+      flags: { set: ['env.NEW=x'] },
+      key: 'env',
+      want: { ...env, NEW: 'x' },
+    },
+    {
+      name: '--set after --set-json merges into the JSON map',
+      flags: { setJson: ['env={"NEW":"x"}'], set: ['env.MORE=y'] },
+      key: 'env',
+      want: { NEW: 'x', MORE: 'y' },
+    },
+    {
+      name: 'a later --set-json replaces an earlier one',
+      flags: { setJson: ['env={"NEW":"x"}', 'env={"OTHER":"z"}'] },
+      key: 'env',
+      want: { OTHER: 'z' },
+    },
+    {
+      name: 'a JSON scalar inside the map only sets that key',
+      flags: { setJson: ['env.NEW="x"'] },
+      key: 'env',
+      want: { ...env, NEW: 'x' },
+    },
+    {
+      name: 'a JSON null deletes the key',
+      flags: { setJson: ['env.LOG_LEVEL=null'] },
+      key: 'env',
+      want: { REGION: 'eu-west-1' },
+    },
+    {
+      name: 'a whole JSON object (Helm 4) merges as a values file does',
+      flags: { setJson: ['{"env":{"NEW":"x"},"replicaCount":5}'] },
+      key: 'env',
+      want: { ...env, NEW: 'x' },
+    },
+    {
+      name: 'a JSON list replaces the list',
+      flags: { setJson: ['tolerations=[{"key":"gpu"}]'] },
+      key: 'tolerations',
+      want: [{ key: 'gpu' }],
+    },
+  ];
+  for (const c of cases) {
+    test(c.name, async () => {
+      const m = await computeValues(await basic(), 'search', 'staging', c.flags);
+      const got = c.key.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], m.values);
+      assert.deepEqual(got, c.want);
+    });
+  }
+
+  test('provenance: replaced keys name the flag or the chart, never the file', async () => {
+    const m = await computeValues(await basic(), 'search', 'staging', {
+      setJson: ['image={"tag":"v2"}', 'env={"NEW":"x"}'],
+    });
+    assert.equal(m.origin(['image', 'tag'])?.layer.source, '--set-json image={"tag":"v2"}');
+    assert.equal(m.origin(['image', 'repository'])?.layer.source, 'chart/values.yaml');
+    assert.equal(m.origin(['image', 'pullPolicy'])?.layer.source, 'chart/values.yaml');
+    assert.equal(m.origin(['env', 'NEW'])?.layer.source, '--set-json env={"NEW":"x"}');
+    assert.equal(m.origin(['env', 'LOG_LEVEL']), undefined);
+    assert.ok(m.leaves().every((l) => l.origin?.layer.source !== 'values.yaml' || !l.path.startsWith('env')));
+  });
+
+  test('a malformed whole JSON object is a values error with the flag', async () => {
+    await assert.rejects(
+      computeValues(await basic(), 'search', 'staging', { setJson: ['{"env":'] }),
+      (e: unknown) => e instanceof SlipwayError && e.type === 'values' && /--set-json/.test(e.message),
+    );
+  });
+});
+
+describe('--image-tag without --digest drops the pinned digest', () => {
+  const digest = `sha256:${'c'.repeat(64)}`;
+  const pinned = async () => {
+    const p = await loadPlatform(fixture('values-basic'));
+    p.desired.get('production')!.state.services.booking!.digest = digest;
+    return p;
+  };
+  const image = async (o: ValueOverrides) =>
+    (await computeValues(await pinned(), 'booking', 'production', o)).values.image as Record<string, unknown>;
+
+  test('the desired digest stays with the desired tag', async () => {
+    assert.deepEqual([(await image({})).tag, (await image({})).digest], ['1.4.2', digest]);
+  });
+  test('a new tag alone takes no digest of the old version', async () => {
+    const m = await computeValues(await pinned(), 'booking', 'production', { imageTag: 'v9' });
+    const img = m.values.image as Record<string, unknown>;
+    assert.deepEqual([img.tag, img.digest], ['v9', '']);
+    assert.equal(m.origin(['image', 'digest'])?.layer.source, '--image-tag v9');
+  });
+  test('a new tag with its digest keeps both', async () => {
+    const other = `sha256:${'d'.repeat(64)}`;
+    const img = await image({ imageTag: 'v9', digest: other });
+    assert.deepEqual([img.tag, img.digest], ['v9', other]);
+  });
+  test('a digest alone keeps the desired tag', async () => {
+    const other = `sha256:${'d'.repeat(64)}`;
+    const img = await image({ digest: other });
+    assert.deepEqual([img.tag, img.digest], ['1.4.2', other]);
   });
 });

@@ -15,7 +15,7 @@ import type { LoadedPlatform } from './load.ts';
 import { deepCopy, isPlainMap, mergeValues, withoutNulls } from './merge.ts';
 import { getEnvironment, getService } from './model.ts';
 import type { DesiredService } from './schema.ts';
-import { parseSet, type StrvalsMode } from './strvals.ts';
+import { isJsonObjectFlag, mergeJsonObject, parseSet, type StrvalsMode } from './strvals.ts';
 import { readYamlFile, type YamlFile } from './yaml-source.ts';
 
 export interface ValueOverrides {
@@ -43,6 +43,11 @@ export interface ValuesLayer {
   /** File path relative to the platform dir, or the flag text, e.g. "--set image.tag=abc". */
   source: string;
   values: Record<string, unknown>;
+  /**
+   * Subtrees this layer sets as a whole (a --set-json map where a file had one): before `values`
+   * apply, these paths go back to the chart's defaults, dropping what the file layers put there.
+   */
+  replaces?: ReadonlyArray<readonly string[]>;
   locate?(path: readonly (string | number)[]): { line: number; column: number } | undefined;
 }
 
@@ -115,7 +120,9 @@ export async function collectLayers(
 
   // As Helm parses --set into the values of the -f files, the flags apply on top of the file and
   // desired-state layers (not the chart defaults): `--set tolerations[1].key=x` extends the list a
-  // file set, and `--set l[0]=a --set l[1]=b` gives [a, b].
+  // file set, `--set l[0]=a --set l[1]=b` gives [a, b], and `--set-json 'a.m={"x":1}'` replaces the
+  // map a file gave a.m, while the chart's defaults are still coalesced under it (helm
+  // pkg/cli/values/options.go MergeValues, then pkg/chart/common/util/coalesce.go).
   const fileValues = () =>
     layers.slice(1).reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
   layers.push(...flagLayers(o, fileValues));
@@ -235,7 +242,8 @@ function desiredLayers(
 
 /**
  * One layer per flag. Each expression is parsed into the values so far (Helm's ParseInto); the layer
- * holds what it changed, so that provenance names the flag only for keys the flag really set.
+ * holds what it changed, so that provenance names the flag only for keys the flag really set, and
+ * the maps it replaced as a whole (keys gone), so that merging does not bring the file's keys back.
  */
 function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>): ValuesLayer[] {
   const layers: ValuesLayer[] = [];
@@ -244,17 +252,30 @@ function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>
   for (const [key, mode, flag] of FLAG_ORDER) {
     for (const expr of (o[key] as string[] | undefined) ?? []) {
       current ??= fileValues();
-      const next = parseSet(expr, mode, current, readFile);
-      layers.push({ kind: 'flag', source: `${flag} ${expr}`, values: changes(current, next) });
+      const next =
+        mode === 'json' && isJsonObjectFlag(expr)
+          ? mergeJsonObject(expr, current)
+          : parseSet(expr, mode, current, readFile);
+      const replaces: string[][] = [];
+      const values = changes(current, next, [], replaces);
+      layers.push({
+        kind: 'flag',
+        source: `${flag} ${expr}`,
+        values,
+        ...(replaces.length > 0 ? { replaces } : {}),
+      });
       current = next;
     }
   }
   if (o.imageTag !== undefined) {
     if (o.imageTag.trim() === '') throw usageError('--image-tag must not be empty');
+    // A digest pins an exact image and wins over the tag when rendered, so a digest kept from the
+    // desired state would deploy the old version under the new tag's name. Without --digest the new
+    // tag stands alone; the environment's policy then decides whether an unpinned image may go out.
     layers.push({
       kind: 'flag',
       source: `--image-tag ${o.imageTag}`,
-      values: { image: { tag: o.imageTag } },
+      values: { image: o.digest === undefined ? { tag: o.imageTag, digest: '' } : { tag: o.imageTag } },
     });
   }
   if (o.digest !== undefined) {
@@ -268,13 +289,28 @@ function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>
   return layers;
 }
 
-/** What `after` sets that `before` does not have (maps compared key by key, lists as a whole). */
-function changes(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, unknown> {
+/**
+ * What `after` sets that `before` does not have (maps compared key by key, lists as a whole). A map
+ * that lost keys was replaced as a whole (parseSet only adds keys, or assigns a new value): it is
+ * taken whole and its path recorded in `replaced`.
+ */
+function changes(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  at: string[],
+  replaced: string[][],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(after)) {
     const old = Object.hasOwn(before, k) ? before[k] : undefined;
     if (Object.hasOwn(before, k) && isDeepStrictEqual(old, v)) continue;
-    const value = isPlainMap(v) && isPlainMap(old) ? changes(old, v) : deepCopy(v);
+    let value: unknown;
+    if (isPlainMap(v) && isPlainMap(old) && Object.keys(old).every((key) => Object.hasOwn(v, key))) {
+      value = changes(old, v, [...at, k], replaced);
+    } else {
+      if (isPlainMap(v) && isPlainMap(old)) replaced.push([...at, k]);
+      value = deepCopy(v);
+    }
     Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
@@ -291,6 +327,7 @@ function changes(before: Record<string, unknown>, after: Record<string, unknown>
 export function mergeLayers(layers: ValuesLayer[]): MergedValues {
   const values: Record<string, unknown> = {};
   layers.forEach((layer, i) => {
+    if (i > 0) for (const path of layer.replaces ?? []) resetToChart(values, layers[0]!.values, path);
     apply(values, layer.values, i === 0);
   });
 
@@ -308,6 +345,8 @@ export function mergeLayers(layers: ValuesLayer[]): MergedValues {
         const at = layer.locate?.(path);
         return at ? { layer, line: at.line, column: at.column } : { layer };
       }
+      // Below a subtree this layer replaced, only the chart's defaults are left to have set it.
+      if (i > 1 && layer.replaces?.some((r) => r.every((seg, j) => path[j] === seg))) i = 1;
     }
     return undefined;
   };
@@ -364,6 +403,32 @@ function writes(
     }
   }
   return false;
+}
+
+/** Puts the chart's default back at `path` (or removes the key when the chart has none). */
+function resetToChart(
+  values: Record<string, unknown>,
+  chart: Record<string, unknown>,
+  path: readonly string[],
+) {
+  let node: unknown = values;
+  for (const seg of path.slice(0, -1)) {
+    if (!isPlainMap(node) || !Object.hasOwn(node, seg)) return;
+    node = node[seg];
+  }
+  if (!isPlainMap(node)) return;
+  const key = path.at(-1)!;
+  const fallback = valueAt(chart, path);
+  if (fallback.found) {
+    Object.defineProperty(node, key, {
+      value: deepCopy(fallback.value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    delete node[key];
+  }
 }
 
 function apply(target: Record<string, unknown>, overlay: Record<string, unknown>, keepNulls: boolean): void {
