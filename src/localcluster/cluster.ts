@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { startApiServer } from './api/server.ts';
-import { validateDeploymentStrategy } from './controllers/deployment.ts';
 import { createEventRecorder } from './controllers/events.ts';
 import { startControllers } from './controllers/index.ts';
 import { type Obj, resolveKinds, status } from './controllers/util.ts';
@@ -171,7 +170,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     proxy.start();
     stopped.push(() => proxy.stop());
 
-    const validate = (obj: KubeObject) => [...validateDeploymentStrategy(obj), ...(o.validate?.(obj) ?? [])];
+    const validate = o.validate ? { validate: o.validate } : {};
     const logs = (
       namespace: string,
       pod: string,
@@ -196,10 +195,10 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     let api: Awaited<ReturnType<typeof startApiServer>>;
     const wantPort = o.port ?? previous?.port ?? 0;
     try {
-      api = await startApiServer({ store, host: '127.0.0.1', port: wantPort, validate, logs });
+      api = await startApiServer({ store, host: '127.0.0.1', port: wantPort, ...validate, logs });
     } catch (e) {
       if (o.port !== undefined) throw e;
-      api = await startApiServer({ store, host: '127.0.0.1', port: 0, validate, logs });
+      api = await startApiServer({ store, host: '127.0.0.1', port: 0, ...validate, logs });
     }
     stopped.push(() => api.close());
 

@@ -2,12 +2,10 @@
 // makes pods ready only when the test says so, so every step of a rollout can be checked.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import {
-  resolveFenceposts,
-  validateDeploymentStrategy,
-} from '../../src/localcluster/controllers/deployment.ts';
+import { resolveFenceposts } from '../../src/localcluster/controllers/deployment.ts';
 import { type Controllers, startControllers } from '../../src/localcluster/controllers/index.ts';
 import { type Kinds, nowIso, resolveKinds } from '../../src/localcluster/controllers/util.ts';
+import { validateDeploymentStrategy } from '../../src/localcluster/resources/validation.ts';
 import { createMemoryStore } from '../../src/localcluster/store/memory-store.ts';
 import type { ObjectStore } from '../../src/localcluster/store/types.ts';
 import type { KubeObject } from '../../src/shared/kube-types.ts';

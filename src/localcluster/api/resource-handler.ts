@@ -10,6 +10,7 @@ import { ApiStatusError, badRequest, notFound } from '../store/errors.ts';
 import type { ListOptions } from '../store/types.ts';
 import type { HandlerContext } from './context.ts';
 import { parseBody, type ResourceRoute, readBody, sendJson } from './http.ts';
+import { queryBool } from './query.ts';
 import { serveWatch, type WatchRegistry } from './watch.ts';
 import {
   createObject,
@@ -77,7 +78,7 @@ export async function handleResource(
 
   if (name === undefined) {
     if (method === 'GET') {
-      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+      if (queryBool(query, 'watch')) {
         serveWatch(ctx.store, info, namespace, query, wantsTable(req), req, res, watches);
         return;
       }
@@ -323,11 +324,11 @@ async function serveLogs(
   } else if (!names.includes(container)) {
     throw badRequest(`container ${container} is not valid for pod ${name}`);
   }
-  const follow = query.get('follow') === 'true';
+  const follow = queryBool(query, 'follow');
   const tail = query.get('tailLines');
   const opts = {
     follow,
-    previous: query.get('previous') === 'true',
+    previous: queryBool(query, 'previous'),
     ...(tail ? { tailLines: Number(tail) } : {}),
   };
   const out = ctx.logs ? await ctx.logs(namespace, name, container, opts) : '';

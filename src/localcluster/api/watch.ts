@@ -6,6 +6,7 @@ import type { ResourceInfo } from '../resources/builtin.ts';
 import { toTable } from '../resources/table.ts';
 import { ApiStatusError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
+import { queryBool } from './query.ts';
 
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
@@ -77,7 +78,7 @@ export function serveWatch(
   const fs = query.get('fieldSelector');
   if (fs) options.fieldSelector = fs;
   const rv = query.get('resourceVersion');
-  const initialEvents = query.get('sendInitialEvents') === 'true';
+  const initialEvents = queryBool(query, 'sendInitialEvents');
   // With sendInitialEvents (the watch-list protocol) the current state comes first as ADDED events.
   if (rv && !initialEvents) options.resourceVersion = rv;
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
@@ -106,7 +107,7 @@ export function serveWatch(
   // Kubernetes ends watches after a randomised 30–60 min; clients re-watch.
   const limitMs = timeout > 0 ? timeout * 1000 : 30 * 60_000;
   timers.push(setTimeout(finish, limitMs));
-  if (query.get('allowWatchBookmarks') === 'true') {
+  if (queryBool(query, 'allowWatchBookmarks')) {
     const tick = () => {
       write({
         type: 'BOOKMARK',

@@ -6,9 +6,11 @@ import { applyJsonPatch, applyMergePatch } from '../patch/json-patch.ts';
 import { isObject, type Json, type JsonObject } from '../patch/merge-keys.ts';
 import { applyStrategicMergePatch } from '../patch/strategic.ts';
 import type { ResourceInfo } from '../resources/builtin.ts';
+import { builtinValidation } from '../resources/validation.ts';
 import { ApiStatusError, badRequest, invalid, notFound } from '../store/errors.ts';
 import type { DeleteOptions } from '../store/types.ts';
 import type { HandlerContext } from './context.ts';
+import { queryBool } from './query.ts';
 
 export interface WriteRequest {
   info: ResourceInfo;
@@ -64,8 +66,9 @@ const UNKNOWN = /unknown field/i;
 
 /** Runs the injected validator; unknown fields follow fieldValidation (Strict/Warn/Ignore). */
 function validate(ctx: HandlerContext, r: WriteRequest, o: KubeObject): void {
-  if (!ctx.validate || r.subresource) return;
-  const problems = ctx.validate(o);
+  if (r.subresource) return;
+  // The API server's own checks always run; the injected validator adds schema checks.
+  const problems = [...builtinValidation(o), ...(ctx.validate?.(o) ?? [])];
   const mode = r.query.get('fieldValidation') ?? 'Warn';
   const unknown = problems.filter((p) => UNKNOWN.test(p.message));
   const other = problems.filter((p) => !UNKNOWN.test(p.message));
@@ -199,7 +202,7 @@ function applyObject(
   }
   checkIdentity(r, applied);
   const kind = r.info.custom ? undefined : r.info.kind;
-  const force = r.query.get('force') === 'true';
+  const force = queryBool(r.query, 'force');
   const dryRun = isDryRun(r.query);
   if (!live) {
     validate(ctx, r, applied);
@@ -269,7 +272,7 @@ export function deleteObject(
       ]);
     }
     opts.propagationPolicy = policy;
-  } else if (b.orphanDependents === true || r.query.get('orphanDependents') === 'true') {
+  } else if (b.orphanDependents === true || queryBool(r.query, 'orphanDependents')) {
     opts.propagationPolicy = 'Orphan';
   }
   const dryRun = isDryRun(r.query) || (Array.isArray(b.dryRun) && b.dryRun.includes('All'));

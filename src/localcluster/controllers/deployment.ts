@@ -4,17 +4,28 @@
 // pause, and status with the Progressing / Available conditions `kubectl rollout status` reads.
 import type { KubeObject } from '../../shared/kube-types.ts';
 import type { ObjectStore } from '../store/types.ts';
+import {
+  byCreation,
+  DESIRED,
+  HASH,
+  MAX,
+  podFinished,
+  REVISION,
+  replicasOf,
+  resolveFenceposts,
+  revisionOf,
+  SKIP_ANNOTATIONS,
+  statusNum,
+} from './deployment-rollout.ts';
+import { computeDeploymentStatus } from './deployment-status.ts';
 import type { EventRecorder } from './events.ts';
 import { errorCode, WorkQueue } from './queue.ts';
 import { ownedPods } from './replicaset.ts';
 import {
-  type Condition,
   canonicalJson,
   controllerOf,
-  intOrPercent,
   type Kinds,
   key,
-  nowIso,
   type Obj,
   ownedBy,
   ownerRef,
@@ -26,61 +37,7 @@ import {
   watchControlled,
 } from './util.ts';
 
-export const REVISION = 'deployment.kubernetes.io/revision';
-const DESIRED = 'deployment.kubernetes.io/desired-replicas';
-const MAX = 'deployment.kubernetes.io/max-replicas';
-const HASH = 'pod-template-hash';
-/** Deployment annotations Kubernetes does not copy to its ReplicaSets. */
-const SKIP_ANNOTATIONS = new Set([
-  'kubectl.kubernetes.io/last-applied-configuration',
-  REVISION,
-  'deployment.kubernetes.io/revision-history',
-  DESIRED,
-  MAX,
-  'deprecated.deployment.rollback.to',
-]);
-
-const replicasOf = (o: KubeObject) => Number(spec(o).replicas ?? 1);
-const statusNum = (o: KubeObject | undefined, f: string) => (o ? Number(status(o)[f] ?? 0) : 0);
-const revisionOf = (o: KubeObject) => Number(o.metadata.annotations?.[REVISION] ?? 0);
-const byCreation = (a: KubeObject, b: KubeObject) =>
-  (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
-  (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
-
-export interface Fenceposts {
-  surge: number;
-  unavailable: number;
-}
-
-/** maxSurge rounds up, maxUnavailable down; both zero becomes unavailable 1 (validation rejects it). */
-export function resolveFenceposts(d: KubeObject): Fenceposts {
-  const replicas = replicasOf(d);
-  const strategy = (spec(d).strategy as Obj | undefined) ?? {};
-  if ((strategy.type ?? 'RollingUpdate') !== 'RollingUpdate') return { surge: 0, unavailable: 0 };
-  const ru = (strategy.rollingUpdate as Obj | undefined) ?? {};
-  const surge = intOrPercent(ru.maxSurge ?? '25%', replicas, true, 0);
-  let unavailable = intOrPercent(ru.maxUnavailable ?? '25%', replicas, false, 0);
-  if (surge === 0 && unavailable === 0) unavailable = 1;
-  return { surge, unavailable: Math.min(unavailable, replicas) };
-}
-
-/** The field errors Kubernetes' validation gives for a Deployment's strategy. */
-export function validateDeploymentStrategy(o: KubeObject): Array<{ path: string; message: string }> {
-  if (o.kind !== 'Deployment') return [];
-  const strategy = (spec(o).strategy as Obj | undefined) ?? {};
-  const ru = strategy.rollingUpdate as Obj | undefined;
-  if (!ru || (strategy.type ?? 'RollingUpdate') !== 'RollingUpdate') return [];
-  const isZero = (v: unknown) => v === 0 || v === '0' || v === '0%';
-  if (isZero(ru.maxSurge) && isZero(ru.maxUnavailable)) {
-    return [
-      {
-        path: 'spec.strategy.rollingUpdate.maxUnavailable',
-        message: 'Invalid value: 0: may not be 0 when `maxSurge` is 0',
-      },
-    ];
-  }
-  return [];
-}
+export { type Fenceposts, REVISION, resolveFenceposts } from './deployment-rollout.ts';
 
 export class DeploymentController {
   readonly queue: WorkQueue;
@@ -376,162 +333,12 @@ export class DeploymentController {
       this.store.get(this.kinds.replicaSet, rs.metadata.namespace, rs.metadata.name ?? '') ?? rs;
     const nrs = newRS ? fresh(newRS) : undefined;
     const olds = old.map(fresh);
-    const all = nrs ? [nrs, ...olds] : olds;
-    const want = replicasOf(d);
-    const prev = status(d);
-    const st: Obj = {
-      observedGeneration: d.metadata.generation ?? 1,
-      replicas: all.reduce((s, rs) => s + statusNum(rs, 'replicas'), 0),
-      updatedReplicas: statusNum(nrs, 'replicas'),
-      readyReplicas: all.reduce((s, rs) => s + statusNum(rs, 'readyReplicas'), 0),
-      availableReplicas: all.reduce((s, rs) => s + statusNum(rs, 'availableReplicas'), 0),
-    };
-    const specTotal = all.reduce((s, rs) => s + replicasOf(rs), 0);
-    st.unavailableReplicas = Math.max(0, specTotal - Number(st.availableReplicas));
-    if (prev.collisionCount !== undefined) st.collisionCount = prev.collisionCount;
-    const now = nowIso();
-    let conds = [...((prev.conditions as Condition[] | undefined) ?? [])];
-    const available = Number(st.availableReplicas) >= want - this.maxUnavailable(d);
-    conds = setConditionK8s(
-      conds,
-      {
-        type: 'Available',
-        status: available ? 'True' : 'False',
-        reason: available ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: available
-          ? 'Deployment has minimum availability.'
-          : 'Deployment does not have minimum availability.',
-      },
-      now,
-    );
-    const rsName = nrs?.metadata.name ?? '';
-    const paused = spec(d).paused === true;
-    const deadline = spec(d).progressDeadlineSeconds;
-    const progressing = conds.find((c) => c.type === 'Progressing');
-    if (paused) {
-      if (progressing?.reason !== 'DeploymentPaused') {
-        conds = setConditionK8s(
-          conds,
-          {
-            type: 'Progressing',
-            status: 'Unknown',
-            reason: 'DeploymentPaused',
-            message: 'Deployment is paused',
-          },
-          now,
-        );
-      }
-    } else if (progressing?.reason === 'DeploymentPaused') {
-      conds = setConditionK8s(
-        conds,
-        {
-          type: 'Progressing',
-          status: 'Unknown',
-          reason: 'DeploymentResumed',
-          message: 'Deployment is resumed',
-        },
-        now,
-      );
-    }
-    if (!paused && created && typeof deadline === 'number') {
-      conds = setConditionK8s(
-        conds,
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'NewReplicaSetCreated',
-          message: `Created new replica set "${rsName}"`,
-        },
-        now,
-      );
-    } else if (
-      !paused &&
-      newRS &&
-      typeof deadline === 'number' &&
-      !conds.find((c) => c.type === 'Progressing')
-    ) {
-      conds = setConditionK8s(
-        conds,
-        {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'FoundNewReplicaSet',
-          message: `Found new replica set "${rsName}"`,
-        },
-        now,
-      );
-    }
-    const cur = conds.find((c) => c.type === 'Progressing');
-    const complete =
-      Number(st.updatedReplicas) === want &&
-      Number(st.replicas) === want &&
-      Number(st.availableReplicas) === want &&
-      Number(st.observedGeneration) >= (d.metadata.generation ?? 1);
-    const alreadyComplete = st.replicas === st.updatedReplicas && cur?.reason === 'NewReplicaSetAvailable';
-    if (!paused && typeof deadline === 'number' && !alreadyComplete) {
-      const oldOld = Number(prev.replicas ?? 0) - Number(prev.updatedReplicas ?? 0);
-      const newOld = Number(st.replicas) - Number(st.updatedReplicas);
-      const madeProgress =
-        Number(st.updatedReplicas) > Number(prev.updatedReplicas ?? 0) ||
-        newOld < oldOld ||
-        Number(st.readyReplicas) > Number(prev.readyReplicas ?? 0) ||
-        Number(st.availableReplicas) > Number(prev.availableReplicas ?? 0);
-      if (complete) {
-        conds = setConditionK8s(
-          conds,
-          {
-            type: 'Progressing',
-            status: 'True',
-            reason: 'NewReplicaSetAvailable',
-            message: `ReplicaSet "${rsName}" has successfully progressed.`,
-          },
-          now,
-        );
-      } else if (madeProgress) {
-        const c: Condition = {
-          type: 'Progressing',
-          status: 'True',
-          reason: 'ReplicaSetUpdated',
-          message: `ReplicaSet "${rsName}" is progressing.`,
-          lastUpdateTime: now,
-          lastTransitionTime: cur?.status === 'True' ? (cur.lastTransitionTime ?? now) : now,
-        };
-        conds = [...conds.filter((x) => x.type !== 'Progressing'), c];
-      } else if (cur && cur.reason !== 'NewReplicaSetAvailable') {
-        const since = Date.parse(cur.lastUpdateTime ?? now);
-        const timedOut = cur.reason === 'ProgressDeadlineExceeded' || since + deadline * 1000 < Date.now();
-        if (timedOut) {
-          conds = setConditionK8s(
-            conds,
-            {
-              type: 'Progressing',
-              status: 'False',
-              reason: 'ProgressDeadlineExceeded',
-              message: `ReplicaSet "${rsName}" has timed out progressing.`,
-            },
-            now,
-          );
-          if (cur.reason !== 'ProgressDeadlineExceeded') {
-            this.recorder.record(
-              d,
-              'Warning',
-              'ProgressDeadlineExceeded',
-              `ReplicaSet "${rsName}" has timed out progressing.`,
-            );
-          }
-        }
-      }
-      const last = conds.find((c) => c.type === 'Progressing');
-      if (!complete && last && last.reason !== 'ProgressDeadlineExceeded') {
-        const since = Date.parse(last.lastUpdateTime ?? now);
-        this.queue.addAfter(key(d), Math.max(100, since + deadline * 1000 - Date.now() + 1_100));
-      }
-    }
-    // Available first, then Progressing, as Kubernetes lists them.
-    conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
-    st.conditions = conds;
-    if (complete && !paused) this.cleanupHistory(d, olds);
-    this.writeStatus(d, st);
+    const r = computeDeploymentStatus(d, nrs, olds, created, this.maxUnavailable(d));
+    if (r.deadlineExceeded)
+      this.recorder.record(d, 'Warning', 'ProgressDeadlineExceeded', r.deadlineExceeded);
+    if (r.requeueAfterMs !== undefined) this.queue.addAfter(key(d), r.requeueAfterMs);
+    if (r.complete && spec(d).paused !== true) this.cleanupHistory(d, olds);
+    this.writeStatus(d, r.status);
   }
 
   private writeStatus(d: KubeObject, patch: Obj): void {
@@ -541,25 +348,4 @@ export class DeploymentController {
     if (canonicalJson(next) === canonicalJson(status(fresh))) return;
     this.store.update(this.kinds.deployment, { ...fresh, status: next }, { subresource: 'status' });
   }
-}
-
-/** Kubernetes' SetDeploymentCondition: no change when status and reason are equal. */
-function setConditionK8s(
-  list: Condition[],
-  c: Omit<Condition, 'lastUpdateTime' | 'lastTransitionTime'>,
-  now: string,
-) {
-  const cur = list.find((x) => x.type === c.type);
-  if (cur && cur.status === c.status && cur.reason === c.reason) return list;
-  const next: Condition = {
-    ...c,
-    lastUpdateTime: now,
-    lastTransitionTime: cur && cur.status === c.status ? (cur.lastTransitionTime ?? now) : now,
-  };
-  return [...list.filter((x) => x.type !== c.type), next];
-}
-
-function podFinished(p: KubeObject): boolean {
-  const phase = status(p).phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }

@@ -95,7 +95,9 @@ export function invalid(
   name: string,
   causes: Array<{ field: string; message: string }>,
 ): ApiStatusError {
-  const summary = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
+  // Like an aggregated field.ErrorList: one error as is, several in brackets.
+  const parts = causes.map((c) => `${c.field}: ${c.message}`);
+  const summary = parts.length === 1 ? (parts[0] as string) : `[${parts.join(', ')}]`;
   return new ApiStatusError(
     422,
     'Invalid',
