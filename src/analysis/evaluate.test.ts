@@ -9,6 +9,7 @@ import {
   type MeasurementPhase,
   type MetricLimits,
   metricPhase,
+  stoppedPhase,
   worstPhase,
 } from './evaluate.ts';
 
@@ -124,7 +125,41 @@ describe('a metric (REFERENCE.md)', () => {
     ['a success resets consecutive errors', limits({ count: 10 }), 'EEEESEEEE', 'Running'],
     ['consecutiveErrorLimit 0: one error → Error', limits({ consecutiveErrorLimit: 0 }), 'SE', 'Error'],
     ['count reached → Successful', limits({ count: 3 }), 'SSS', 'Successful'],
-    ['errors count towards count', limits({ count: 3 }), 'SEE', 'Successful'],
+    // Argo Rollouts: "The Error state is not included in the count so that the metric can be retried."
+    ['errors do not count towards count', limits({ count: 3 }), 'SEE', 'Running'],
+    ['errors retried until count is reached', limits({ count: 3 }), 'SEESES', 'Successful'],
+    ['4 errors with count 4 are not Successful', limits({ count: 4 }), 'EEEE', 'Running'],
+    ['… and the fifth consecutive error is Error', limits({ count: 4 }), 'EEEEE', 'Error'],
+    [
+      'only inconclusive within the limit at count → Inconclusive',
+      limits({ count: 2, inconclusiveLimit: 5 }),
+      'II',
+      'Inconclusive',
+    ],
+    [
+      'inconclusive and errors at count → Inconclusive',
+      limits({ count: 2, inconclusiveLimit: 5 }),
+      'IEEIE',
+      'Inconclusive',
+    ],
+    [
+      'failures within the limit count as a verdict',
+      limits({ count: 2, failureLimit: 2 }),
+      'FF',
+      'Successful',
+    ],
+    [
+      'one success among inconclusive ones is enough',
+      limits({ count: 3, inconclusiveLimit: 2 }),
+      'ISI',
+      'Successful',
+    ],
+    [
+      'consecutiveErrorLimit 2 with count 1: the third error decides',
+      limits({ count: 1, consecutiveErrorLimit: 2 }),
+      'EEE',
+      'Error',
+    ],
     ['count not reached → Running', limits({ count: 3 }), 'SS', 'Running'],
     ['no count → runs until stopped', limits(), 'SSSSSSSSSS', 'Running'],
     [
@@ -138,18 +173,44 @@ describe('a metric (REFERENCE.md)', () => {
   for (const [name, l, seq, want] of cases)
     test(`${name} (${seq})`, () => assert.equal(phaseAfter(l, seq), want));
 
-  test('the tally counts every phase', () => {
+  test('the tally counts every phase; errors are not counted towards count', () => {
     let t = emptyTally();
     for (const p of ['Successful', 'Error', 'Failed', 'Inconclusive', 'Error', 'Error'] as const)
       t = addMeasurement(t, p);
     assert.deepEqual(t, {
-      count: 6,
+      count: 3,
       successful: 1,
       failed: 1,
       inconclusive: 1,
       error: 3,
       consecutiveErrors: 2,
     });
+  });
+
+  test('a metric stopped before a decision: Successful only with a successful or failed measurement', () => {
+    const tally = (seq: string) => {
+      const names: Record<string, MeasurementPhase> = {
+        S: 'Successful',
+        F: 'Failed',
+        I: 'Inconclusive',
+        E: 'Error',
+      };
+      let t = emptyTally();
+      for (const c of seq) t = addMeasurement(t, names[c]!);
+      return t;
+    };
+    const cases: Array<[string, AnalysisPhase]> = [
+      ['SE', 'Successful'],
+      ['F', 'Successful'],
+      ['EEE', 'Error'],
+      ['IE', 'Inconclusive'],
+      ['', 'Inconclusive'],
+    ];
+    for (const [seq, want] of cases) assert.equal(stoppedPhase(tally(seq)).phase, want, seq || 'nothing');
+    assert.equal(
+      stoppedPhase(tally('EE')).message,
+      'stopped after 2 error(s) and no successful or failed measurement',
+    );
   });
 
   test('messages', () => {

@@ -106,14 +106,19 @@ export const emptyTally = (): MetricTally => ({
   consecutiveErrors: 0,
 });
 
-/** Adds one measurement: every phase counts towards `count`; a non-error resets consecutive errors. */
+/**
+ * Adds one measurement. As Argo Rollouts does (analysis/analysis.go), an Error is not counted towards
+ * `count`: a measurement that could not be taken is retried, never mistaken for a verdict. Any other
+ * phase resets the streak of consecutive errors.
+ */
 export function addMeasurement(t: MetricTally, phase: MeasurementPhase): MetricTally {
-  const n = { ...t, count: t.count + 1 };
+  const n = { ...t };
   if (phase === 'Error') {
     n.error++;
     n.consecutiveErrors++;
     return n;
   }
+  n.count++;
   n.consecutiveErrors = 0;
   if (phase === 'Successful') n.successful++;
   else if (phase === 'Failed') n.failed++;
@@ -126,17 +131,16 @@ export type MetricLimits = Pick<Metric, 'failureLimit' | 'inconclusiveLimit' | '
 };
 
 /**
- * A metric's phase: Failed when failures > failureLimit, Error when consecutive errors >
- * consecutiveErrorLimit, Inconclusive when inconclusive > inconclusiveLimit, Successful once `count`
- * measurements are done without that, Running otherwise (always Running without a count).
+ * A metric's phase, in Argo Rollouts' order (analysis/analysis.go, assessMetricFailureInconclusiveOrError
+ * then assessMetricStatus): Error when consecutive errors > consecutiveErrorLimit, else Inconclusive when
+ * inconclusive > inconclusiveLimit, else Failed when failures > failureLimit; then, once `count`
+ * measurements (errors not included) are taken, Successful — but only if at least one measurement was
+ * Successful or Failed: a count made only of inconclusive results proves nothing, so it is Inconclusive
+ * (slipway is stricter than Argo here, which would call it Successful). Running otherwise (always
+ * Running without a count). One measurement moves one counter, so at most one limit is crossed at a time;
+ * the order only matters for tallies built by hand.
  */
 export function metricPhase(limits: MetricLimits, t: MetricTally): { phase: AnalysisPhase; message: string } {
-  if (t.failed > limits.failureLimit) {
-    return {
-      phase: 'Failed',
-      message: `${t.failed} failed measurement(s), more than failureLimit ${limits.failureLimit}`,
-    };
-  }
   if (t.consecutiveErrors > limits.consecutiveErrorLimit) {
     return {
       phase: 'Error',
@@ -149,10 +153,53 @@ export function metricPhase(limits: MetricLimits, t: MetricTally): { phase: Anal
       message: `${t.inconclusive} inconclusive measurement(s), more than inconclusiveLimit ${limits.inconclusiveLimit}`,
     };
   }
+  if (t.failed > limits.failureLimit) {
+    return {
+      phase: 'Failed',
+      message: `${t.failed} failed measurement(s), more than failureLimit ${limits.failureLimit}`,
+    };
+  }
   if (limits.count !== undefined && t.count >= limits.count) {
+    if (t.successful + t.failed === 0) {
+      return {
+        phase: 'Inconclusive',
+        message: `${t.count} measurement(s) done, all inconclusive: nothing was verified`,
+      };
+    }
     return { phase: 'Successful', message: `${t.count} measurement(s) done: ${t.successful} successful` };
   }
-  return { phase: 'Running', message: `${t.count} measurement(s) so far` };
+  return { phase: 'Running', message: `${t.count} measurement(s) so far${errorsSoFar(t)}` };
+}
+
+const errorsSoFar = (t: MetricTally) => (t.error > 0 ? `, ${t.error} error(s) not counted` : '');
+
+/**
+ * The phase of a metric still Running when the run is stopped from outside (e.g. the end of a
+ * background analysis). Argo Rollouts calls every such metric Successful; slipway does only when at
+ * least one measurement was Successful or Failed (within its limit): a metric that only ever errored is
+ * Error and one that only had inconclusive results (or none at all) is Inconclusive, so that no data is
+ * never taken for a pass.
+ */
+export function stoppedPhase(t: MetricTally): { phase: AnalysisPhase; message: string } {
+  if (t.successful + t.failed > 0) {
+    return {
+      phase: 'Successful',
+      message: `stopped before a decision, nothing failed (${t.count} measurement(s): ${t.successful} successful${errorsSoFar(t)})`,
+    };
+  }
+  if (t.inconclusive > 0) {
+    return {
+      phase: 'Inconclusive',
+      message: `stopped with ${t.inconclusive} inconclusive measurement(s) and none successful or failed${errorsSoFar(t)}`,
+    };
+  }
+  if (t.error > 0) {
+    return {
+      phase: 'Error',
+      message: `stopped after ${t.error} error(s) and no successful or failed measurement`,
+    };
+  }
+  return { phase: 'Inconclusive', message: 'stopped before the first measurement: nothing was verified' };
 }
 
 /** The run takes its worst metric: Successful < Running < Inconclusive < Error < Failed. */

@@ -187,6 +187,84 @@ describe('runAnalysis on virtual time', () => {
     assert.equal(result.metrics[0]!.tally.error, 4);
   });
 
+  test('errors are not counted: 4 errors with count 4 are not Successful, the run measures on', async () => {
+    const e = new Error('prometheus: cannot reach http://127.0.0.1:9/api/v1/query: connect ECONNREFUSED');
+    const p = scripted({ sr: [e, e, e, e, 1] });
+    const { result } = await run(tpl({ name: 'sr', count: 4, successCondition: 'result >= 0.99' }), p);
+    assert.equal(result.phase, 'Successful');
+    assert.equal(p.calls.sr, 8, '4 errors + 4 counted measurements');
+    assert.equal(result.finishedAt, 7000);
+    assert.deepEqual(result.metrics[0]!.tally, {
+      count: 4,
+      successful: 4,
+      failed: 0,
+      inconclusive: 0,
+      error: 4,
+      consecutiveErrors: 0,
+    });
+  });
+
+  test('an unreachable provider: Error after consecutiveErrorLimit + 1, naming the address, other metrics stopped', async () => {
+    const e = new Error('prometheus: cannot reach http://127.0.0.1:9/api/v1/query: connect ECONNREFUSED');
+    const p = scripted({ sr: [e], other: [1] });
+    const { result } = await run(
+      tpl(
+        { name: 'sr', count: 4, successCondition: 'result >= 0.99' },
+        { name: 'other', interval: '10s', count: 5 },
+      ),
+      p,
+    );
+    assert.equal(result.phase, 'Error');
+    assert.equal(result.finishedAt, 4000, 'decided at the fifth error, like a failure');
+    assert.equal(p.calls.other, 1);
+    assert.match(
+      result.message,
+      /^sr error: 5 consecutive errors, more than consecutiveErrorLimit 4 \(last: no data: prometheus: cannot reach http:\/\/127\.0\.0\.1:9\/api\/v1\/query/,
+    );
+  });
+
+  test('count reached with only inconclusive measurements → Inconclusive, never Successful', async () => {
+    const { result } = await run(
+      tpl({
+        name: 'sr',
+        count: 3,
+        inconclusiveLimit: 10,
+        noData: 'inconclusive',
+        successCondition: 'result >= 0.99',
+      }),
+      scripted({ sr: ['nodata'] }),
+    );
+    assert.equal(result.phase, 'Inconclusive');
+    assert.equal(result.measurements.length, 3);
+    assert.match(result.message, /3 measurement\(s\) done, all inconclusive: nothing was verified/);
+  });
+
+  test('stopped with only errors → Error; with nothing measured → Inconclusive; never Successful', async () => {
+    const stop = new AbortController();
+    let n = 0;
+    const erroring: MetricProvider = {
+      measure: async () => {
+        // the fourth measurement is cut short by the stop, so it is not recorded
+        if (++n === 4) stop.abort();
+        throw new Error('prometheus: cannot reach http://127.0.0.1:9/api/v1/query');
+      },
+    };
+    const errored = await run(tpl({ name: 'sr' }), erroring, { signal: stop.signal });
+    assert.equal(errored.result.phase, 'Error');
+    assert.equal(errored.result.stopped, true);
+    assert.equal(errored.result.measurements.length, 3);
+    assert.match(
+      errored.result.message,
+      /stopped after 3 error\(s\) and no successful or failed measurement/,
+    );
+
+    const nothing = await run(tpl({ name: 'sr', initialDelay: '1m' }), scripted({ sr: [1] }), {
+      signal: AbortSignal.abort(),
+    });
+    assert.equal(nothing.result.phase, 'Inconclusive');
+    assert.match(nothing.result.message, /stopped before the first measurement/);
+  });
+
   test('an evaluation error (NaN) is an Error measurement', async () => {
     const { result } = await run(
       tpl({ name: 'sr', count: 3, consecutiveErrorLimit: 0, successCondition: 'result >= 0.99' }),

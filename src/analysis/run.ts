@@ -2,6 +2,8 @@
 // each measurement judged by evaluate.ts, the run ended as soon as its phase is decided. Failed or
 // Error stops every other metric at once, so a failing canary is reported within one interval of the
 // failing measurement. Without `count` a metric runs until the signal stops it (background analysis).
+// Errors are retried, not counted (evaluate.ts): a metric whose provider cannot be reached ends in Error
+// after consecutiveErrorLimit + 1 measurements, and Error fails the release as Failed does.
 // Clock and sleep are injectable so that tests run on virtual time.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AnalysisTemplate, Metric } from '../config/schema.ts';
@@ -19,6 +21,7 @@ import {
   type MeasurementPhase,
   type MetricTally,
   metricPhase,
+  stoppedPhase,
   worstPhase,
 } from './evaluate.ts';
 import { type MetricProvider, type Providers, providerKind } from './providers/types.ts';
@@ -60,7 +63,10 @@ export interface AnalysisResult {
 }
 
 export interface RunOptions {
-  /** Stops the run; metrics still running are then assessed Successful (nothing went wrong). */
+  /**
+   * Stops the run; a metric still running is then Successful if it had a successful or failed
+   * measurement, else Error (only errors) or Inconclusive (see stoppedPhase in evaluate.ts).
+   */
   signal?: AbortSignal;
   now?: () => number;
   /** Waits `ms`, resolving early (never rejecting) when `signal` aborts. */
@@ -96,7 +102,7 @@ export const formatValue = (v: MeasurementRecord['value']) =>
       ? `[${v.map((x) => Math.round(x * 1e4) / 1e4).join(', ')}]`
       : `${Math.round(v * 1e4) / 1e4}`;
 
-/** Checks everything that can be checked before measuring: args, providers and conditions. */
+/** Checks everything that can be checked before measuring: args, providers (their own check) and conditions. */
 function prepare(
   templates: readonly ResolvedTemplate[],
   args: Readonly<Record<string, string>>,
@@ -124,6 +130,7 @@ function prepare(
           ? { ...metric, successCondition: 'result == 1' }
           : metric;
       try {
+        provider.check?.(metric, args);
         conditions = compileConditions(judged, `template ${name}, metric ${metric.name}`);
       } catch (e) {
         // The parse error's details are the condition and a caret under the column.
@@ -240,10 +247,7 @@ export async function runAnalysis(
   for (const s of states) {
     if (s.phase !== 'Running') continue;
     if (decisive) s.message = `stopped: another metric decided the run (${s.message})`;
-    else {
-      s.phase = 'Successful';
-      s.message = `stopped before a decision, nothing failed (${s.message})`;
-    }
+    else ({ phase: s.phase, message: s.message } = stoppedPhase(s.tally));
   }
   const phase = worstPhase(states.map((s) => s.phase));
   return {

@@ -133,6 +133,32 @@ export const metricProviderSchema = z.union([
   }),
 ]);
 
+// Where the providers' servers are, for metrics that do not name one. Declared at platform level and
+// overridable per environment (an environment's `prometheus` replaces the platform's whole entry, so a
+// token meant for one server is never sent to another). The token itself never sits in the file: only
+// the name of the environment variable that holds it.
+export const analysisProvidersSchema = z.strictObject({
+  prometheus: z
+    .strictObject({
+      address: z
+        .string()
+        .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL, e.g. http://127.0.0.1:9090'),
+      headers: z
+        .record(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'), z.string())
+        .optional()
+        .refine((h) => !Object.keys(h ?? {}).some((k) => k.toLowerCase() === 'authorization'), {
+          message: 'an Authorization header would put a credential in the file: use bearerTokenEnv',
+        })
+        .describe('Sent with every query (e.g. X-Scope-OrgID); not credentials'),
+      bearerTokenEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. PROM_TOKEN')
+        .optional()
+        .describe('Name of the environment variable holding the bearer token (never the token itself)'),
+    })
+    .optional(),
+});
+
 export const metricSchema = z.strictObject({
   name: z.string(),
   provider: metricProviderSchema,
@@ -227,6 +253,9 @@ export const environmentSchema = z.strictObject({
     .optional(),
   // partialRecord: an environment lists only the roles it restricts (zod 4's record over an enum requires every key).
   roles: z.partialRecord(z.enum(['viewer', 'deployer', 'approver', 'admin']), z.array(z.string())).optional(),
+  analysisProviders: analysisProvidersSchema
+    .optional()
+    .describe("Overrides the platform's analysisProviders, one provider at a time"),
   freezeWindows: z
     .array(
       z.strictObject({
@@ -251,6 +280,7 @@ export const platformSchema = z.strictObject({
   environments: z.array(environmentSchema).min(1),
   strategies: z.record(name, strategySchema).optional(),
   analysis: z.record(name, analysisTemplateSchema).optional(),
+  analysisProviders: analysisProvidersSchema.optional(),
   people: z
     .record(
       z.string(),
@@ -278,6 +308,7 @@ export type BlueGreenStrategy = z.infer<typeof blueGreenStrategySchema>;
 export type RollingStrategy = z.infer<typeof rollingStrategySchema>;
 export type AnalysisTemplate = z.infer<typeof analysisTemplateSchema>;
 export type Metric = z.infer<typeof metricSchema>;
+export type AnalysisProviders = z.infer<typeof analysisProvidersSchema>;
 
 // ---------- environments/<env>.yaml: the desired state ----------
 

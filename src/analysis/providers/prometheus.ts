@@ -1,6 +1,13 @@
 // Prometheus: an instant PromQL query (POST /api/v1/query) with {{args.x}} filled in. A vector gives
 // a list of its sample values (a one-element list reads as a number in conditions), a scalar a number,
-// an empty vector no data. HTTP and PromQL errors are measurement errors carrying Prometheus' message.
+// an empty vector no data. HTTP and PromQL errors are measurement errors carrying Prometheus' message;
+// an unreachable server is one naming the address.
+//
+// The address comes from the metric (`provider.prometheus.address`), else `args.prometheusAddress`, else
+// the environment's `analysisProviders.prometheus` (see config.ts). The configured headers and bearer
+// token are sent only to the configured address: a metric naming another server gets neither, so a
+// credential never leaves for a server it was not meant for.
+import type { AnalysisProviders, Metric } from '../../config/schema.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import type { MeasuredValue } from '../evaluate.ts';
 import { fetchError, type MetricProvider, renderArgs } from './types.ts';
@@ -18,28 +25,69 @@ const sample = (v: unknown): number => {
   return s === '+Inf' ? Number.POSITIVE_INFINITY : s === '-Inf' ? Number.NEGATIVE_INFINITY : Number(s);
 };
 
-export function prometheusProvider(options: { address?: string; fetch?: typeof fetch } = {}): MetricProvider {
+export type PrometheusConfig = NonNullable<AnalysisProviders['prometheus']>;
+
+export interface PrometheusOptions {
+  /** The environment's (or platform's) Prometheus: address, headers, bearer token variable. */
+  config?: PrometheusConfig;
+  /** Where bearerTokenEnv is read; default process.env (tests pass their own). */
+  env?: Readonly<Record<string, string | undefined>>;
+  fetch?: typeof fetch;
+}
+
+const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+interface Target {
+  address: string;
+  headers: Record<string, string>;
+}
+
+/** The server a metric queries and what to send it; throws config errors (checked before measuring). */
+function targetOf(metric: Metric, args: Readonly<Record<string, string>>, o: PrometheusOptions): Target {
+  if (!('prometheus' in metric.provider)) throw new SlipwayError('crash', 'not a prometheus metric');
+  const p = metric.provider.prometheus;
+  const where = `metric ${metric.name}`;
+  const address = p.address
+    ? renderArgs(p.address, args, `${where}: address`)
+    : (args.prometheusAddress ?? o.config?.address);
+  if (!address) {
+    throw new SlipwayError('config', `${where}: no Prometheus address`, {
+      hint: 'Set analysisProviders.prometheus.address in slipway.yaml (platform or environment), e.g. http://127.0.0.1:9090, or provider.prometheus.address on the metric.',
+    });
+  }
+  const c = o.config;
+  if (!c || !sameServer(address, c.address)) return { address, headers: {} };
+  const headers: Record<string, string> = { ...(c.headers ?? {}) };
+  if (c.bearerTokenEnv) {
+    const token = (o.env ?? process.env)[c.bearerTokenEnv];
+    if (!token) {
+      throw new SlipwayError(
+        'config',
+        `${where}: the Prometheus bearer token variable ${c.bearerTokenEnv} is not set`,
+        { hint: `Export ${c.bearerTokenEnv} in the environment slipway runs in, or remove bearerTokenEnv.` },
+      );
+    }
+    headers.authorization = `Bearer ${token}`;
+  }
+  return { address, headers };
+}
+
+export function prometheusProvider(options: PrometheusOptions = {}): MetricProvider {
   const doFetch = options.fetch ?? fetch;
   return {
+    check(metric, args) {
+      targetOf(metric, args, options);
+    },
     async measure(metric, args, signal): Promise<MeasuredValue> {
       if (!('prometheus' in metric.provider)) throw new SlipwayError('crash', 'not a prometheus metric');
-      const p = metric.provider.prometheus;
-      const where = `metric ${metric.name}`;
-      const address = p.address
-        ? renderArgs(p.address, args, `${where}: address`)
-        : (args.prometheusAddress ?? options.address);
-      if (!address) {
-        throw new SlipwayError('config', `${where}: no Prometheus address`, {
-          hint: 'Set provider.prometheus.address (e.g. http://prometheus.monitoring:9090).',
-        });
-      }
-      const query = renderArgs(p.query, args, `${where}: query`);
+      const { address, headers } = targetOf(metric, args, options);
+      const query = renderArgs(metric.provider.prometheus.query, args, `metric ${metric.name}: query`);
       const url = new URL('api/v1/query', address.endsWith('/') ? address : `${address}/`);
       let res: Response;
       try {
         res = await doFetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ query }).toString(),
           signal,
         });

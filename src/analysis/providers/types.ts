@@ -11,6 +11,12 @@ export type ProviderKind = (typeof PROVIDER_KINDS)[number];
  * `noData` policy judges; a thrown error is a measurement Error carrying the error's message.
  */
 export interface MetricProvider {
+  /**
+   * Optional: throws a config error for what can be known wrong before the first measurement (e.g. no
+   * Prometheus address, a token variable that is not set), so that the run is refused at once instead
+   * of ending in Error after consecutiveErrorLimit + 1 intervals.
+   */
+  check?(metric: Metric, args: Readonly<Record<string, string>>): void;
   measure(
     metric: Metric,
     args: Readonly<Record<string, string>>,

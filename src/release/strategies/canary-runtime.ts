@@ -8,7 +8,7 @@
 // because the engine rewrites that Secret with optimistic concurrency: a foreign write there would fail
 // the running release with a conflict.
 import { dirname } from 'node:path';
-import { createProviders, type Providers } from '../../analysis/providers/index.ts';
+import { createProviders, type Providers, providersConfigFor } from '../../analysis/providers/index.ts';
 import { type AnalysisResult, type MeasurementRecord, runAnalysis } from '../../analysis/run.ts';
 import { resolveTemplates } from '../../analysis/templates.ts';
 import type { AnalysisTemplate } from '../../config/schema.ts';
@@ -124,7 +124,9 @@ export async function analyse(
   };
   try {
     const templates = resolveTemplates({ analysis: platformTemplates(ctx, o) }, names);
-    return await runAnalysis(templates, all, o.providers ?? createProviders(), {
+    // The environment's analysisProviders (e.g. its Prometheus address) reach the providers here.
+    const config = ctx.platform ? providersConfigFor(ctx.platform.platform, ctx.release.environment) : {};
+    return await runAnalysis(templates, all, o.providers ?? createProviders({ config }), {
       signal,
       onMeasurement: (m) => {
         ctx.events.log(`analysis ${m.template}/${m.metric}: ${m.phase} ${m.message}`);
