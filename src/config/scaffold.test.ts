@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Command } from '@commander-js/extra-typings';
 import { initPlatform, registerInit } from '../cli/commands/init.ts';
 import { lintPlatform } from '../policy/lint.ts';
@@ -10,6 +12,8 @@ import { SlipwayError } from '../shared/errors.ts';
 import { loadPlatform } from './load.ts';
 import { environmentIndex, namespaceFor, serviceNames, strategyFor } from './model.ts';
 import { platformNameFrom, scaffoldPlatform } from './scaffold.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-init-'));
@@ -105,11 +109,10 @@ describe('slipway init', () => {
       assert.equal(result.name, 'acme-platform');
       const p = await loadPlatform(dir);
       assert.equal(p.platform.name, 'acme-platform');
-      // In a source checkout the schemas exist, so the modeline points at them.
-      assert.match(
-        await readFile(join(dir, 'slipway.yaml'), 'utf8'),
-        /^# yaml-language-server: \$schema=.*schema\/slipway\.schema\.json\n/,
-      );
+      // Outside the checkout and with no node_modules/slipway around it, no modeline: the only path
+      // to this installation's schemas would be one of this machine.
+      assert.equal(result.schema, undefined);
+      assert.doesNotMatch(await readFile(join(dir, 'slipway.yaml'), 'utf8'), /yaml-language-server/);
 
       await writeFile(join(dir, 'values.yaml'), 'mine: true\n');
       await assert.rejects(initPlatform(dir, {}), (e: unknown) => {
@@ -124,6 +127,48 @@ describe('slipway init', () => {
       await initPlatform(dir, { force: true, name: 'acme' });
       assert.equal((await loadPlatform(dir)).platform.name, 'acme');
       assert.notEqual(await readFile(join(dir, 'values.yaml'), 'utf8'), 'mine: true\n');
+    });
+  });
+
+  it('writes no path of this machine: the demo service by its bin name, schemas relative or not at all', async () => {
+    await withTempDir(async (root) => {
+      // A project that installed slipway: the modelines name its node_modules copy, relatively.
+      await mkdir(join(root, 'node_modules', 'slipway', 'schema'), { recursive: true });
+      await writeFile(join(root, 'node_modules', 'slipway', 'schema', 'slipway.schema.json'), '{}');
+      const dir = join(root, 'platform');
+      const result = await initPlatform(dir, {});
+      assert.equal(result.schema, '../node_modules/slipway/schema/');
+      const texts = await Promise.all(result.files.map((f) => readFile(join(dir, f), 'utf8')));
+      for (const [i, text] of texts.entries()) {
+        const file = result.files[i]!;
+        assert.ok(!text.includes(root), `${file} names the directory it was written to`);
+        for (const part of ['/work/', '/home/', '/tmp/', '/usr/', tmpdir(), process.cwd(), ROOT]) {
+          assert.ok(!text.includes(part), `${file} contains ${part}`);
+        }
+        // No absolute path under any top-level directory of this machine (HTTP paths such as
+        // /health/ready are fine: there is no /health here).
+        for (const top of readdirSync('/')) {
+          assert.doesNotMatch(text, new RegExp(`(^|[^.\\w])/${top}/`, 'm'), `${file}: a path under /${top}`);
+        }
+      }
+      const slipway = texts[result.files.indexOf('slipway.yaml')]!;
+      assert.match(
+        slipway,
+        /^# yaml-language-server: \$schema=\.\.\/node_modules\/slipway\/schema\/slipway\.schema\.json\n/,
+      );
+      assert.match(slipway, /command: \[slipway-demo-service\]/);
+      assert.match(
+        texts[result.files.indexOf('environments/staging.yaml')]!,
+        /^# yaml-language-server: \$schema=\.\.\/\.\.\/node_modules\/slipway\/schema\/desired-state\.schema\.json\n/,
+      );
+      // Inside the slipway checkout (as the examples are), the checkout's own schemas, relatively.
+      const inside = await mkdtemp(join(ROOT, '.init-test-'));
+      try {
+        const r = await initPlatform(inside, { name: 'inside' });
+        assert.equal(r.schema, '../schema/');
+      } finally {
+        await rm(inside, { recursive: true, force: true });
+      }
     });
   });
 

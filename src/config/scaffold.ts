@@ -10,11 +10,6 @@ export interface ScaffoldOptions {
    * ending in "/"). When set, YAML files get a yaml-language-server modeline for editor completion.
    */
   schemaBase?: string;
-  /**
-   * The bundled demo service (a path as seen from the platform directory): when set, the embedded
-   * local cluster runs the scaffold's image as that process, so `slipway deploy` works at once.
-   */
-  demoService?: string;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -87,17 +82,14 @@ environments:
     promotion:
       from: staging
       approvals: 1
-${
-  options.demoService === undefined
-    ? ''
-    : `
+
 # The embedded local cluster (cluster: local, the default) runs images matching these patterns as
-# local processes. Until you have your own image, slipway's demo service stands in for it.
+# local processes. Until you have your own image, slipway's bundled demo service stands in for it
+# (a bin of the slipway package, found wherever slipway is installed: no path of this machine).
 localImages:
   - image: ghcr.io/example/*
-    command: [node, ${JSON.stringify(options.demoService)}]
-`
-}`,
+    command: [slipway-demo-service]
+`,
   );
 
   files.set(

@@ -1,7 +1,7 @@
 // `slipway init [dir]`: writes a small working platform (see config/scaffold.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '@commander-js/extra-typings';
 import { platformNameFrom, scaffoldPlatform } from '../../config/scaffold.ts';
@@ -30,6 +30,13 @@ export function registerInit(program: Command): void {
       const shown = relative(process.cwd(), target) || '.';
       process.stdout.write(`Created platform ${color.bold(result.name)} in ${shown}:\n`);
       for (const f of result.files) process.stdout.write(`  ${f}\n`);
+      if (!result.schema) {
+        process.stdout.write(
+          '\nEditor completion: with slipway installed in the repository (npm install -D slipway),\n' +
+            '  start slipway.yaml with this line (desired-state.schema.json for environments/*.yaml):\n' +
+            '  # yaml-language-server: $schema=node_modules/slipway/schema/slipway.schema.json\n',
+        );
+      }
       process.stdout.write(
         `\nNext:\n  slipway -C ${shown} lint\n  slipway -C ${shown} render web --env development\n` +
           `  slipway cluster up\n  slipway -C ${shown} deploy web --env development\n`,
@@ -41,6 +48,8 @@ export interface InitResult {
   dir: string;
   name: string;
   files: string[];
+  /** The schemas' directory as the modelines name it (relative), when one was written. */
+  schema?: string;
 }
 
 /** Writes the scaffold into `target`; refuses to overwrite existing files unless `force`. */
@@ -49,13 +58,8 @@ export async function initPlatform(
   options: { name?: string; force?: boolean },
 ): Promise<InitResult> {
   const name = options.name ?? platformNameFrom(basename(target)) ?? 'platform';
-  const schemaDir = findSchemaDir();
-  const demoService = fileURLToPath(new URL('../../../demo-service/server.mjs', import.meta.url));
-  const files = scaffoldPlatform({
-    name,
-    ...(schemaDir ? { schemaBase: schemaBaseFor(target, schemaDir) } : {}),
-    ...(existsSync(demoService) ? { demoService: resolve(demoService) } : {}),
-  });
+  const schemaBase = schemaBaseFor(target);
+  const files = scaffoldPlatform({ name, ...(schemaBase ? { schemaBase } : {}) });
 
   const existing = [...files.keys()].filter((f) => existsSync(join(target, f)));
   if (existing.length > 0 && !options.force) {
@@ -77,25 +81,33 @@ export async function initPlatform(
     await mkdir(dirname(full), { recursive: true });
     await writeFile(full, content);
   }
-  return { dir: target, name, files: [...files.keys()] };
+  return { dir: target, name, files: [...files.keys()], ...(schemaBase ? { schema: schemaBase } : {}) };
 }
 
 /**
- * The modeline path to the schemas: relative when close by (a checkout or ./node_modules/slipway),
- * absolute when a relative path would climb to the file system root (a global install).
+ * The modeline path to the schemas, relative to the platform, or none. The files go into a git
+ * repository and onto other machines, so an absolute path (or a relative one climbing out to where
+ * slipway happens to be installed here) would be wrong everywhere else. Two places travel with the
+ * platform: the slipway checkout it sits in, and `node_modules/slipway` of the project around it
+ * (`npm install -D slipway`). Elsewhere no modeline is written and init says how to get one.
  */
-function schemaBaseFor(target: string, schemaDir: string): string {
-  const rel = relative(target, schemaDir).split(sep);
-  const ups = rel.filter((s) => s === '..').length;
-  const depth = target.split(sep).filter(Boolean).length;
-  return `${ups < depth ? rel.join('/') : schemaDir.split(sep).join('/')}/`;
+function schemaBaseFor(target: string): string | undefined {
+  const own = fileURLToPath(new URL('../../../schema', import.meta.url));
+  const candidates = [own, fileURLToPath(new URL('../../../../schema', import.meta.url))];
+  for (const dir of candidates) {
+    if (!existsSync(join(dir, SCHEMA_FILE))) continue;
+    const rel = relative(dirname(dir), target);
+    if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return posixRelative(target, dir);
+  }
+  for (let dir = target; ; dir = dirname(dir)) {
+    const installed = join(dir, 'node_modules', 'slipway', 'schema');
+    if (existsSync(join(installed, SCHEMA_FILE))) return posixRelative(target, installed);
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
-/** The schema/ directory of this installation (source checkout or built package), if present. */
-function findSchemaDir(): string | undefined {
-  for (const up of ['../../../schema', '../../../../schema']) {
-    const dir = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(join(dir, 'slipway.schema.json'))) return dir;
-  }
-  return undefined;
+const SCHEMA_FILE = 'slipway.schema.json';
+
+function posixRelative(from: string, to: string): string {
+  return `${relative(from, to).split(sep).join('/')}/`;
 }

@@ -1,7 +1,9 @@
 // Child processes for mapped containers: each one leads its own process group (spawned detached) so
 // that termination reaches everything it started; SIGTERM, then SIGKILL after the grace period.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface ImageMapping {
   /** Image pattern; `*` matches any run of characters (`ghcr.io/org/*`). */
@@ -26,9 +28,25 @@ export interface Spawned {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnGroup(command: string[], env: Record<string, string>, cwd: string): Spawned {
+// The bundled stand-ins, named like the package's bins so that a platform names no path of this
+// machine: when the bin is not on PATH (a source checkout, npx), run the file of this package.
+const BUNDLED: Record<string, URL> = {
+  'slipway-demo-service': new URL('../../../demo-service/server.mjs', import.meta.url),
+  'slipway-demo-job': new URL('../../../demo-service/job.mjs', import.meta.url),
+};
+
+/** `node` is this Node; a bundled bin not on PATH is its script run by this Node. */
+export function resolveCommand(command: string[], path = process.env.PATH ?? ''): string[] {
   const [cmd, ...args] = command;
-  const child = spawn(cmd === 'node' ? process.execPath : cmd!, args, {
+  if (cmd === 'node') return [process.execPath, ...args];
+  const bundled = cmd === undefined ? undefined : BUNDLED[cmd];
+  if (!bundled || path.split(delimiter).some((d) => d && existsSync(join(d, cmd!)))) return command;
+  return [process.execPath, fileURLToPath(bundled), ...args];
+}
+
+export function spawnGroup(command: string[], env: Record<string, string>, cwd: string): Spawned {
+  const [cmd, ...args] = resolveCommand(command);
+  const child = spawn(cmd!, args, {
     cwd,
     env,
     detached: true,
