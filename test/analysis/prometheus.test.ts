@@ -2,46 +2,20 @@
 // metrics server of this test that exposes the local cluster proxy's istio_requests_total format with
 // known counts: every scrape adds 97 responses 200 and 3 responses 503 for booking-canary.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { prometheusProvider } from '../../src/analysis/providers/prometheus.ts';
 import { runAnalysis } from '../../src/analysis/run.ts';
 import { metricSchema } from '../../src/config/schema.ts';
 import { MeshMetrics } from '../../src/localcluster/proxy/metrics.ts';
-
-const PROMETHEUS = process.env.PROMETHEUS_BIN ?? 'prometheus';
-const found = spawnSync(PROMETHEUS, ['--version'], { stdio: 'ignore' }).status === 0;
-const skip = found
-  ? false
-  : `no ${PROMETHEUS} binary: install the Debian package "prometheus" (apt-get install -y prometheus)`;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-}
+import {
+  freePort,
+  type RunningPrometheus,
+  skipWithoutPrometheus as skip,
+  startPrometheus,
+  until,
+} from './prometheus-support.ts';
 
 const SUCCESS_RATE = `sum(rate(istio_requests_total{reporter="destination",
   destination_workload_namespace="{{args.namespace}}",
@@ -53,10 +27,8 @@ const SUCCESS_RATE = `sum(rate(istio_requests_total{reporter="destination",
 
 describe('prometheus provider against a real Prometheus', { skip }, () => {
   let target: Server | undefined;
-  let prom: ChildProcess | undefined;
-  let dir: string | undefined;
+  let prom: RunningPrometheus | undefined;
   let address = '';
-  let stderr = '';
   const args = { service: 'booking', namespace: 'shop' };
   const metric = (query: string, o: Record<string, unknown> = {}) =>
     metricSchema.parse({ name: 'm', provider: { prometheus: { address, query } }, ...o });
@@ -84,38 +56,8 @@ describe('prometheus provider against a real Prometheus', { skip }, () => {
     await new Promise<void>((r) => target!.listen(0, '127.0.0.1', r));
     const targetPort = (target.address() as AddressInfo).port;
 
-    dir = mkdtempSync(join(tmpdir(), 'slipway-prom-'));
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      [
-        'global:',
-        '  scrape_interval: 200ms',
-        '  scrape_timeout: 150ms',
-        'scrape_configs:',
-        '  - job_name: mesh',
-        '    static_configs:',
-        `      - targets: ['127.0.0.1:${targetPort}']`,
-        '',
-      ].join('\n'),
-    );
-    const port = await freePort();
-    address = `http://127.0.0.1:${port}`;
-    prom = spawn(
-      PROMETHEUS,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    prom.stderr!.on('data', (d) => {
-      stderr = (stderr + d).slice(-4000);
-    });
-    await until(`Prometheus ready (${stderr})`, async () =>
-      (await fetch(`${address}/-/ready`)).ok ? true : undefined,
-    );
+    prom = await startPrometheus([`127.0.0.1:${targetPort}`]);
+    address = prom.address;
     // Two scrapes at least, so that rate() over the target has samples.
     await until('two scrapes', async () => {
       const r = await measure(SUCCESS_RATE);
@@ -124,18 +66,11 @@ describe('prometheus provider against a real Prometheus', { skip }, () => {
   });
 
   after(async () => {
-    if (prom?.pid !== undefined && prom.exitCode === null) {
-      const exited = new Promise((r) => prom!.once('exit', r));
-      process.kill(prom.pid, 'SIGTERM');
-      const timer = setTimeout(() => prom?.pid !== undefined && process.kill(prom.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await prom?.stop();
     if (target) {
       target.closeAllConnections();
       await new Promise<void>((r) => target!.close(() => r()));
     }
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('a success-rate PromQL with {{args}} gives a one-element vector', async () => {
