@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { loadPlatform } from '../../config/load.ts';
 import { metricSchema, platformSchema } from '../../config/schema.ts';
 import { isSlipwayError } from '../../shared/errors.ts';
 import { runAnalysis } from '../run.ts';
@@ -131,5 +132,23 @@ describe('analysisProviders in slipway.yaml', () => {
     }
     const auth = platform({ analysisProviders: { prometheus: bad[0] } });
     assert.match(JSON.stringify(auth.error?.issues), /use bearerTokenEnv/);
+  });
+});
+
+describe('examples/ehealth', () => {
+  test("its canary's Prometheus metrics query the platform's Prometheus on 127.0.0.1", async () => {
+    const { platform } = await loadPlatform(new URL('../../../examples/ehealth', import.meta.url).pathname);
+    const f = recordingFetch();
+    const providers = createProviders({ config: providersConfigFor(platform, 'prod'), fetch: f });
+    const metrics = platform.analysis!['prometheus-canary-health']!.metrics;
+    const args = { service: 'telemed-api', namespace: 'ehealth-prod' };
+    for (const m of metrics) {
+      providers.prometheus!.check?.(m, args);
+      await providers.prometheus!.measure(m, args, signal());
+    }
+    assert.deepEqual(
+      f.seen.map((s) => s.url),
+      metrics.map(() => 'http://127.0.0.1:9090/api/v1/query'),
+    );
   });
 });
