@@ -8,6 +8,7 @@ import { type HealthStatus, worstHealth } from '../kube/health.ts';
 import { liveHealth } from '../kube/rollout.ts';
 import { renderService } from '../render/index.ts';
 import { chartContextFor } from '../render/platform.ts';
+import type { KubeObject } from '../shared/kube-types.ts';
 import { diffManifests, type ObjectChange } from './diff.ts';
 import { holderIsGone, serviceTarget, versionText } from './engine.ts';
 import { RELEASE_STATUS } from './history.ts';
@@ -20,6 +21,13 @@ export interface ServiceStatus {
   /** The running (deployed) revision and version, if any. */
   revision?: number;
   version?: string;
+  /**
+   * The images the live workloads' pod templates name, as the cluster has them now: what the pods
+   * run (or are being rolled to), which a hand edit or a half-done release can set apart from `version`.
+   */
+  images?: string[];
+  /** A live pod template names another image than the deployed revision recorded (a hand edit?). */
+  imagesDiffer?: boolean;
   deployedAt?: string;
   health: HealthStatus;
   /** The newest revision when it is not the deployed one (pending, failed…). */
@@ -39,15 +47,26 @@ export async function releaseStatus(
       const [all, lock] = await Promise.all([t.history.list(service), readLock(client, service)]);
       const deployed = all.find((r) => r.status === RELEASE_STATUS.deployed);
       const latest = all[0];
-      const refs = workloadsOf(deployed?.manifests ?? latest?.manifests ?? []).map((w) => ({
+      const workloads = workloadsOf(deployed?.manifests ?? latest?.manifests ?? []);
+      const refs = workloads.map((w) => ({
         apiVersion: w.apiVersion,
         kind: w.kind,
         name: w.metadata.name ?? '',
         namespace: t.namespace,
       }));
+      const live = refs.length ? await liveHealth(client, refs) : [];
       const health = refs.length
-        ? worstHealth((await liveHealth(client, refs)).map((h) => h.health))
+        ? worstHealth(live.map((h) => h.health))
         : { status: 'Missing' as const, message: 'never deployed' };
+      const images = [...new Set(live.flatMap((h) => templateImages(h.object)))];
+      // Compared object by object with the deployed revision's own manifests (blue and green, or
+      // stable and canary, may rightly run different images); not while a release holds the lock.
+      const imagesDiffer =
+        deployed !== undefined &&
+        !(lock && !lock.expired) &&
+        live.some(
+          (h, i) => h.object && templateImages(h.object).join() !== templateImages(workloads[i]).join(),
+        );
       return {
         service,
         environment: o.environment,
@@ -58,6 +77,8 @@ export async function releaseStatus(
               deployedAt: deployed.endedAt ?? deployed.startedAt,
             }
           : {}),
+        ...(images.length > 0 ? { images } : {}),
+        ...(imagesDiffer ? { imagesDiffer } : {}),
         health,
         ...(latest && latest.revision !== deployed?.revision
           ? {
@@ -83,6 +104,12 @@ export async function releaseStatus(
       };
     }),
   );
+}
+
+function templateImages(o: KubeObject | undefined): string[] {
+  const spec = (o?.spec as { template?: { spec?: { containers?: Array<{ image?: unknown }> } } } | undefined)
+    ?.template?.spec;
+  return (spec?.containers ?? []).flatMap((c) => (typeof c.image === 'string' ? [c.image] : []));
 }
 
 /** What a deploy of the service would change: per object, live → desired. */
