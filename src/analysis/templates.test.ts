@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { platformSchema } from '../config/schema.ts';
+import { environmentSchema, metricSchema, platformSchema } from '../config/schema.ts';
 import { compileConditions } from './evaluate.ts';
 import { BUILTIN_TEMPLATES, checkAnalysisTemplates } from './templates.ts';
 
@@ -67,5 +67,36 @@ describe('analysis templates', () => {
       ],
     );
     assert.equal(problems[0]!.location?.file, 'slipway.yaml');
+  });
+
+  test('a prometheus metric with no address needs analysisProviders in every environment', () => {
+    const analysis = {
+      health: {
+        metrics: [
+          metricSchema.parse({ name: 'sr', provider: { prometheus: { query: 'up' } } }),
+          metricSchema.parse({
+            name: 'own',
+            provider: { prometheus: { address: 'http://127.0.0.1:1', query: 'up' } },
+          }),
+        ],
+      },
+    };
+    const prometheus = { address: 'http://127.0.0.1:9090' };
+    const dev = environmentSchema.parse({ name: 'dev' });
+    const prod = environmentSchema.parse({ name: 'prod', analysisProviders: { prometheus } });
+    const problems = checkAnalysisTemplates({ analysis, environments: [dev, prod] });
+    assert.deepEqual(
+      problems.map((p) => [p.location?.path, p.message]),
+      [
+        [
+          'analysis.health.metrics[0].provider.prometheus',
+          'metric sr of template health names no Prometheus address, and environment(s) dev configure none',
+        ],
+      ],
+    );
+    assert.deepEqual(
+      checkAnalysisTemplates({ analysis, analysisProviders: { prometheus }, environments: [dev, prod] }),
+      [],
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { AnalysisTemplate, Platform } from '../config/schema.ts';
 import { analysisTemplateSchema } from '../config/schema.ts';
 import { closest, SlipwayError } from '../shared/errors.ts';
 import { compileConditions } from './evaluate.ts';
+import { providersConfigFor } from './providers/config.ts';
 import { providerKind } from './providers/types.ts';
 import type { ResolvedTemplate } from './run.ts';
 
@@ -92,18 +93,41 @@ function argsUsed(provider: AnalysisTemplate['metrics'][number]['provider']): st
 
 /**
  * Checks the platform's analysis templates without measuring anything (for `slipway lint`): every
- * condition parses, and every `{{args.x}}` a provider uses is declared in the template's args.
+ * condition parses, every `{{args.x}}` a provider uses is declared in the template's args, and (when
+ * the environments are given) a prometheus metric naming no address has one from analysisProviders in
+ * every environment — else that environment's release would be refused when its analysis starts.
  * `file` is slipway.yaml's path; each problem carries the key path of the field.
  */
 export function checkAnalysisTemplates(
-  platform: Pick<Platform, 'analysis'>,
+  platform: Pick<Platform, 'analysis'> & Partial<Pick<Platform, 'analysisProviders' | 'environments'>>,
   file = 'slipway.yaml',
 ): SlipwayError[] {
   const problems: SlipwayError[] = [];
+  const environments = platform.environments ?? [];
+  const noPrometheus = environments
+    .filter((e) => !providersConfigFor({ ...platform, environments }, e.name).prometheus)
+    .map((e) => e.name);
   for (const [name, template] of Object.entries(platform.analysis ?? {})) {
     const declared = template.args ?? [];
     template.metrics.forEach((metric, i) => {
       const path = `analysis.${name}.metrics[${i}]`;
+      if (
+        'prometheus' in metric.provider &&
+        !metric.provider.prometheus.address &&
+        !declared.includes('prometheusAddress') &&
+        noPrometheus.length > 0
+      ) {
+        problems.push(
+          new SlipwayError(
+            'config',
+            `metric ${metric.name} of template ${name} names no Prometheus address, and environment(s) ${noPrometheus.join(', ')} configure none`,
+            {
+              hint: 'Set analysisProviders.prometheus.address in slipway.yaml (for every environment, or under each environment), or provider.prometheus.address on the metric.',
+              location: { file, path: `${path}.provider.prometheus` },
+            },
+          ),
+        );
+      }
       try {
         compileConditions(metric, `metric ${metric.name}`);
       } catch (e) {
