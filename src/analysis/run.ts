@@ -7,7 +7,7 @@
 // Clock and sleep are injectable so that tests run on virtual time.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AnalysisTemplate, Metric } from '../config/schema.ts';
-import { parseDuration } from '../promotion/duration.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import {
   type AnalysisPhase,

@@ -2,6 +2,7 @@
 // model's types (z.infer below) and of the shipped JSON Schema (schema/slipway.schema.json).
 // Objects are strict so that a typo is an error with a "did you mean", never silently ignored.
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../shared/duration.ts';
 
 const name = z
   .string()
@@ -10,7 +11,7 @@ const name = z
 
 const duration = z
   .string()
-  .regex(/^(\d+(ms|s|m|h|d))+$/, 'must be a duration like 30s, 5m, 1h30m or 2d')
+  .regex(DURATION_PATTERN, 'must be a duration like 30s, 5m, 1h30m or 2d')
   .describe('A duration: digits followed by ms, s, m, h or d, e.g. 90s, 5m, 1h30m');
 
 const percent = z.number().int().min(0).max(100);

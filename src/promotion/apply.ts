@@ -4,9 +4,9 @@
 // recorded in the store (soak checks read it) and audited as `deploy`. Freeze windows of the
 // environment block it unless --hotfix (where the environment allows hotfixes).
 import { getEnvironment, getService } from '../config/model.ts';
+import { formatTime } from '../shared/duration.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { appendAudit } from './audit.ts';
-import { formatTime } from './duration.ts';
 import { activeFreeze } from './freeze.ts';
 import { actorName, type OperationContext } from './operations.ts';
 import { type EnvironmentPlan, PLAN_ACTIONS, planEnvironment, type ServicePlan } from './plan.ts';

@@ -7,8 +7,8 @@
 // restricted a day matches if either does. A start time that does not exist on a DST change day
 // (02:30 when clocks jump from 02:00 to 03:00) does not fire that day.
 import type { EnvironmentConfig } from '../config/schema.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { SlipwayError } from '../shared/errors.ts';
-import { parseDuration } from './duration.ts';
 
 export interface CronSpec {
   minutes: ReadonlySet<number>;

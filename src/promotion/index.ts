@@ -16,7 +16,6 @@ export {
   promoteDesiredState,
   promoteDesiredStateWithChanges,
 } from './desired-state.ts';
-export { formatDuration, parseDuration } from './duration.ts';
 export { type ActiveFreeze, activeFreeze, parseCron } from './freeze.ts';
 export { type CurrentUser, currentUser, describeUser, gitUser } from './identity.ts';
 export {

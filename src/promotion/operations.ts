@@ -3,6 +3,7 @@
 // Each takes the store, the loaded platform, the acting user and `now`.
 import type { LoadedPlatform } from '../config/load.ts';
 import { getEnvironment, getService } from '../config/model.ts';
+import { formatTime, parseDuration } from '../shared/duration.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type {
   ApprovalRecord,
@@ -14,7 +15,6 @@ import type {
   StateStore,
 } from '../store/types.ts';
 import { type AuditQuery, appendAudit, listAudit } from './audit.ts';
-import { formatTime, parseDuration } from './duration.ts';
 import { authorize, can, personOf, type UserRef } from './roles.ts';
 import { checkPromotion } from './rules.ts';
 

@@ -15,8 +15,8 @@
 import type { LoadedPlatform } from '../config/load.ts';
 import { getEnvironment } from '../config/model.ts';
 import type { EnvironmentConfig } from '../config/schema.ts';
+import { formatDuration, formatTime, parseDuration } from '../shared/duration.ts';
 import type { DeploymentSeen, PromotedVersion } from '../store/types.ts';
-import { formatDuration, formatTime, parseDuration } from './duration.ts';
 import { activeFreeze } from './freeze.ts';
 import { can, personOf, type UserRef, whoMay } from './roles.ts';
 

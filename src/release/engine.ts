@@ -23,7 +23,8 @@ import {
   releaseHistory,
 } from './history.ts';
 import { acquireLock, forceUnlock, type Lock, readLock } from './lock.ts';
-import { DEFAULT_TIMEOUT_MS, parseDuration, parseHolder, withOwnership, workloadsOf } from './plan.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { DEFAULT_TIMEOUT_MS, parseHolder, withOwnership, workloadsOf } from './plan.ts';
 import { STRATEGIES } from './registry.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from './rolling.ts';
 import { trackDeployments } from './track.ts';

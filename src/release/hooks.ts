@@ -2,7 +2,8 @@
 // any pod changes: a failed backup or migration stops the release with the Job's pod log.
 import type { KubeObject } from '../shared/kube-types.ts';
 import { ReleaseFailure } from './failure.ts';
-import { parseDuration, workloadsOf } from './plan.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { workloadsOf } from './plan.ts';
 import { diagnosePod } from './track.ts';
 import type { StrategyContext } from './types.ts';
 

@@ -4,7 +4,7 @@ export { deploy, holderIsGone, resume, rollback, STRATEGIES, serviceTarget, vers
 export { isReleaseFailure, ReleaseFailure } from './failure.ts';
 export { RELEASE_STATUS, type ReleaseRecord, type ReleaseStep, releaseHistory } from './history.ts';
 export { diffService, releaseStatus, type ServiceStatus } from './inspect.ts';
-export { parseDuration } from './plan.ts';
+export { parseDuration } from '../shared/duration.ts';
 export { rollingStrategy } from './rolling.ts';
 export type * from './types.ts';
 export { silentEvents } from './types.ts';

@@ -4,7 +4,6 @@ import { comparable } from './diff.ts';
 import {
   applyOrder,
   ownershipSelector,
-  parseDuration,
   parseHolder,
   podFailure,
   podProgress,
@@ -13,15 +12,6 @@ import {
 } from './plan.ts';
 import { rollingStrategy } from './rolling.ts';
 import { httpSmokeTests, serviceUrl } from './smoke.ts';
-
-test('durations: units, combinations, bare seconds; junk is a usage error', () => {
-  assert.equal(parseDuration('10m'), 600_000);
-  assert.equal(parseDuration('1h30m'), 5_400_000);
-  assert.equal(parseDuration('250ms'), 250);
-  assert.equal(parseDuration('90'), 90_000);
-  assert.throws(() => parseDuration('10 minutes'), /not a duration/);
-  assert.throws(() => parseDuration(''), /not a duration/);
-});
 
 test('ownership labels select applied objects but never release Secrets or the lock', () => {
   const o = { platform: 'shop', environment: 'dev', service: 'web' };

@@ -1,6 +1,5 @@
-// Pure helpers of the release engine: durations, ownership labels, which objects a release owns and
+// Pure helpers of the release engine: ownership labels, which objects a release owns and
 // prunes, and reading a pod's state into progress and failures. No I/O, no clock unless passed in.
-import { SlipwayError } from '../shared/errors.ts';
 import { type KubeObject, LABELS } from '../shared/kube-types.ts';
 import type { PodProgress } from './types.ts';
 
@@ -8,26 +7,9 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** A new pod restarted this often is crash-looping: the release fails at once. */
 export const CRASH_RESTARTS = 2;
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `90s`, `10m`, `1h30m`, `250ms` → milliseconds; a bare number is seconds. */
-export function parseDuration(text: string): number {
-  const t = text.trim();
-  if (/^\d+$/.test(t)) return Number(t) * 1000;
-  const re = /(\d+)(ms|s|m|h|d)/gy;
-  let total = 0;
-  let consumed = 0;
-  for (let m = re.exec(t); m; m = re.exec(t)) {
-    total += Number(m[1]) * UNIT_MS[m[2]!]!;
-    consumed = re.lastIndex;
-  }
-  if (t === '' || consumed !== t.length) {
-    throw new SlipwayError('usage', `"${text}" is not a duration`, {
-      hint: 'Write digits followed by ms, s, m, h or d, e.g. 90s, 10m or 1h30m.',
-    });
-  }
-  return total;
-}
+// Moved to shared/duration.ts (one grammar for files, flags and the engine); re-exported here while
+// callers being rewritten (cli deploy/resume/rollback, release/target.ts) still import it from plan.ts.
+export { parseDuration } from '../shared/duration.ts';
 
 export interface Ownership {
   platform: string;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type LoadedPlatform, loadPlatform } from '../../src/config/load.ts';
 import { environmentSchema } from '../../src/config/schema.ts';
-import { formatDuration, parseDuration } from '../../src/promotion/duration.ts';
 import { currentUser, describeUser } from '../../src/promotion/identity.ts';
 import { can, whoMay } from '../../src/promotion/roles.ts';
 import {
@@ -13,6 +12,7 @@ import {
   type PromotionCheckInput,
   promotionSources,
 } from '../../src/promotion/rules.ts';
+import { formatDuration, parseDuration } from '../../src/shared/duration.ts';
 import type { DeploymentSeen } from '../../src/store/types.ts';
 import { fixturePlatform } from './fixture.ts';
 

@@ -7,7 +7,7 @@
 // canary (default <service>-canary), stable (default <service>), window (a duration; default the
 // metric's interval). Conditions also see `canary`, `stable` (the two tracks' values) and `requests`.
 import type { Metric } from '../../config/schema.ts';
-import { parseDuration } from '../../promotion/duration.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import type { MeasuredValue } from '../evaluate.ts';
 import { fetchError, type MetricProvider } from './types.ts';

@@ -2,7 +2,7 @@
 // (`$.data.value`, `data.items[0].x`, `$['key']`) the value at that path is the result: a number, a
 // numeric string, a boolean (true → 1, false → 0) or a list of numbers; missing or null is no data.
 // Without it, a JSON number or boolean body is the result, anything else counts as 1 (reachable).
-import { parseDuration } from '../../promotion/duration.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import type { MeasuredValue } from '../evaluate.ts';
 import { fetchError, type MetricProvider, renderArgs } from './types.ts';

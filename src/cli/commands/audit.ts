@@ -3,7 +3,8 @@
 // exits 1 naming each broken entry's seq and problem; `--anchor seq:hash` also detects a cut-off tail.
 import type { Command } from '@commander-js/extra-typings';
 import Table from 'cli-table3';
-import { auditHead, parseDuration, readAudit, verifyAudit } from '../../promotion/index.ts';
+import { auditHead, readAudit, verifyAudit } from '../../promotion/index.ts';
+import { isDuration, parseDuration } from '../../shared/duration.ts';
 import { usageError } from '../../shared/errors.ts';
 import { AUDIT_ACTIONS, type AuditAction } from '../../store/types.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
@@ -11,7 +12,7 @@ import { withSession } from './promote.ts';
 
 /** `2d`, `90m` (ago) or an ISO time → ISO time. */
 export function parseSince(text: string, now: Date): string {
-  if (/^(\d+(ms|s|m|h|d))+$/.test(text)) return new Date(now.getTime() - parseDuration(text)).toISOString();
+  if (isDuration(text)) return new Date(now.getTime() - parseDuration(text)).toISOString();
   const t = Date.parse(text);
   if (Number.isNaN(t))
     throw usageError(`--since "${text}" is neither a duration nor a time`, {

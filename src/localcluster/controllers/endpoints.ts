@@ -2,6 +2,7 @@
 // `addresses` and the rest as `notReadyAddresses` (terminating Pods are left out), with each Service
 // port's targetPort resolved per Pod (named ports look up the Pod's containerPorts).
 import type { KubeObject } from '../../shared/kube-types.ts';
+import { mapSelects } from '../../shared/selector.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { isNotFound, WorkQueue } from './queue.ts';
 import {
@@ -9,7 +10,6 @@ import {
   isPodReady,
   type Kinds,
   key,
-  mapSelects,
   type Obj,
   spec,
   splitKey,

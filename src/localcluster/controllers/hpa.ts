@@ -3,6 +3,7 @@
 // containers' requests), with Kubernetes' 10 % tolerance, stabilization windows and scaling policies.
 // Pods and Object/External metrics have no source here and are reported as missing.
 import type { KubeObject } from '../../shared/kube-types.ts';
+import { type LabelSelector, selectorMatches } from '../../shared/selector.ts';
 import type { ObjectStore } from '../store/types.ts';
 import type { EventRecorder } from './events.ts';
 import { WorkQueue } from './queue.ts';
@@ -13,10 +14,8 @@ import {
   isPodReady,
   type Kinds,
   key,
-  type LabelSelector,
   nowIso,
   type Obj,
-  selectorMatches,
   setCondition,
   spec,
   splitKey,

@@ -1,5 +1,6 @@
 // PodDisruptionBudget status: expected and healthy pods under the selector, the healthy minimum the
 // budget demands, and how many disruptions that leaves.
+import { type LabelSelector, selectorMatches } from '../../shared/selector.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { WorkQueue } from './queue.ts';
 import {
@@ -9,10 +10,8 @@ import {
   isPodReady,
   type Kinds,
   key,
-  type LabelSelector,
   nowIso,
   type Obj,
-  selectorMatches,
   setCondition,
   spec,
   splitKey,

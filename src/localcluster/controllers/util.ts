@@ -55,48 +55,6 @@ export function splitKey(k: string): [string, string] {
   return [k.slice(0, i), k.slice(i + 1)];
 }
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
-
-/** Whether labels satisfy a metav1.LabelSelector. An empty selector matches everything. */
-export function selectorMatches(
-  sel: LabelSelector | undefined,
-  labels: Record<string, string> = {},
-): boolean {
-  if (!sel) return false;
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !values.includes(labels[e.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && values.includes(labels[e.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
-/** A Service-style selector (plain map); an empty or missing map selects nothing. */
-export function mapSelects(sel: Record<string, string> | undefined, labels: Record<string, string> = {}) {
-  if (!sel || Object.keys(sel).length === 0) return false;
-  for (const [k, v] of Object.entries(sel)) if (labels[k] !== v) return false;
-  return true;
-}
-
 /** Resolves an IntOrString against a total: percentages round up or down as asked. */
 export function intOrPercent(v: unknown, total: number, roundUp: boolean, fallback: number): number {
   if (v === undefined || v === null) return fallback;

@@ -1,83 +1,25 @@
 // Label and field selectors in Kubernetes syntax, compiled once into predicates.
 import type { KubeObject } from '../../shared/kube-types.ts';
+import {
+  type LabelSelector,
+  parseSelector,
+  selectorMatches,
+  splitSelectorTerms,
+} from '../../shared/selector.ts';
 import { badRequest } from './errors.ts';
 
 export type Predicate = (obj: KubeObject) => boolean;
 
-interface Requirement {
-  key: string;
-  op: 'eq' | 'ne' | 'in' | 'notin' | 'exists' | '!exists';
-  values: string[];
-}
-
-/** Splits on commas that are not inside parentheses. */
-function splitTerms(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out.map((t) => t.trim()).filter((t) => t !== '');
-}
-
-function parseLabelSelector(sel: string): Requirement[] {
-  const reqs: Requirement[] = [];
-  for (const term of splitTerms(sel)) {
-    let m = /^([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
-    if (m) {
-      const values = (m[3] ?? '')
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-      reqs.push({ key: m[1] as string, op: m[2] as 'in' | 'notin', values });
-      continue;
-    }
-    m = /^([\w./-]+)\s*(==|=|!=)\s*([\w./-]*)$/.exec(term);
-    if (m) {
-      reqs.push({ key: m[1] as string, op: m[2] === '!=' ? 'ne' : 'eq', values: [m[3] ?? ''] });
-      continue;
-    }
-    m = /^(!?)([\w./-]+)$/.exec(term);
-    if (m) {
-      reqs.push({ key: m[2] as string, op: m[1] ? '!exists' : 'exists', values: [] });
-      continue;
-    }
-    throw badRequest(`unable to parse requirement: invalid label selector "${sel}"`);
-  }
-  return reqs;
-}
-
-function matches(req: Requirement, value: string | undefined): boolean {
-  switch (req.op) {
-    case 'eq':
-      return value === req.values[0];
-    case 'ne':
-      return value !== req.values[0];
-    case 'in':
-      return value !== undefined && req.values.includes(value);
-    case 'notin':
-      return value === undefined || !req.values.includes(value);
-    case 'exists':
-      return value !== undefined;
-    case '!exists':
-      return value === undefined;
-  }
-}
-
 export function labelPredicate(sel: string | undefined): Predicate | undefined {
   if (sel === undefined || !sel.trim()) return undefined;
-  const reqs = parseLabelSelector(sel);
-  return (obj) => {
-    const labels = obj.metadata.labels ?? {};
-    return reqs.every((r) => matches(r, labels[r.key]));
-  };
+  let selector: LabelSelector;
+  try {
+    selector = parseSelector(sel);
+  } catch (e) {
+    // The API server answers a malformed selector with 400 Bad Request, in Kubernetes' own words.
+    throw badRequest((e as Error).message);
+  }
+  return (obj) => selectorMatches(selector, obj.metadata.labels ?? {});
 }
 
 /** A field's value as a field selector sees it: a dotted path, scalars as strings. */
@@ -94,7 +36,7 @@ export function fieldValue(obj: KubeObject, path: string): string | undefined {
 export function fieldPredicate(sel: string | undefined): Predicate | undefined {
   if (sel === undefined || !sel.trim()) return undefined;
   const reqs: Array<{ path: string; neg: boolean; value: string }> = [];
-  for (const term of splitTerms(sel)) {
+  for (const term of splitSelectorTerms(sel)) {
     const m = /^([\w.]+)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid field selector: "${sel}"`);
     reqs.push({ path: m[1] as string, neg: m[2] === '!=', value: m[3] ?? '' });

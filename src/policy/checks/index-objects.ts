@@ -2,13 +2,9 @@
 // pods, HPA → Deployment…), so that each lookup costs the size of one label bucket rather than a scan
 // of every object: lint of a 500-service platform stays linear.
 import type { KubeObject } from '../../shared/kube-types.ts';
+import { type LabelSelector, selectorMatches } from '../../shared/selector.ts';
 
 type Json = Record<string, unknown>;
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
-}
 
 /** A pod template of a workload: where the pods come from. */
 export interface Workload {
@@ -78,40 +74,6 @@ export function containersOf(w: Workload): ContainerView[] {
     });
   }
   return out;
-}
-
-export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!sel) return false;
-  const ml = sel.matchLabels;
-  if (ml) for (const k in ml) if (labels[k] !== ml[k]) return false;
-  if (!sel.matchExpressions) return true;
-  for (const e of sel.matchExpressions) {
-    const has = Object.hasOwn(labels, e.key);
-    const val = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(val!)) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(val!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
-
-/** A Service's plain selector map as a LabelSelector (an empty map selects nothing for a Service). */
-export function mapSelector(m: unknown): LabelSelector | undefined {
-  if (!isMap(m) || Object.keys(m).length === 0) return undefined;
-  return { matchLabels: m as Record<string, string> };
 }
 
 export class ObjectIndex {

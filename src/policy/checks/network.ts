@@ -1,9 +1,10 @@
 // Network and wiring checks across objects: NetworkPolicy coverage, Service → pods, Ingress → Service,
 // and deprecated apiVersions.
 import { LABELS } from '../../shared/kube-types.ts';
+import { mapSelector } from '../../shared/selector.ts';
 import type { CheckDefinition } from '../types.ts';
 import { eachObject, eachWorkload, map, sev } from './define.ts';
-import { isMap, mapSelector } from './index-objects.ts';
+import { isMap } from './index-objects.ts';
 
 /** Tracks that exist only during a release (the canary, the standby colour): Services may select them at rest. */
 const STANDBY_TRACKS = new Set(['canary', 'blue', 'green']);

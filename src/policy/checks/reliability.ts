@@ -1,14 +1,8 @@
 // Reliability checks: probes, replica counts, autoscaling, disruption budgets and spreading.
+import { type LabelSelector, selectorMatches } from '../../shared/selector.ts';
 import type { CheckDefinition, PolicyLevel } from '../types.ts';
 import { eachContainer, eachObject, eachWorkload, map, sev } from './define.ts';
-import {
-  get,
-  isMap,
-  type LabelSelector,
-  type ObjectIndex,
-  selectorMatches,
-  type Workload,
-} from './index-objects.ts';
+import { get, isMap, type ObjectIndex, type Workload } from './index-objects.ts';
 
 /** The smallest replica count a workload runs at: its HPA's minReplicas, else spec.replicas. */
 export function minimumScale(w: Workload, index: ObjectIndex): number {

@@ -4,7 +4,7 @@
 // it is scaled to 0. The very first release has no old colour: it deploys the active colour directly.
 // Pure.
 import type { BlueGreenStrategy } from '../../config/schema.ts';
-import { parseDuration } from '../plan.ts';
+import { parseDuration } from '../../shared/duration.ts';
 
 export type Color = 'blue' | 'green';
 

@@ -4,7 +4,7 @@
 // analysis runs meanwhile. Pure: the caller passes N (the values' replicas, or the HPA's live count).
 import type { CanaryStep, CanaryStrategy } from '../../config/schema.ts';
 import { SlipwayError } from '../../shared/errors.ts';
-import { parseDuration } from '../plan.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import { basicCanarySplit, type CanaryScale, resolveMaxSurge, routedCanarySplit } from './replica-math.ts';
 
 export type Router = 'istio' | 'gatewayAPI' | 'nginx' | 'none';

@@ -18,7 +18,7 @@ import type { CanaryStrategy } from '../../config/schema.ts';
 import { renderWorkload } from '../../render/index.ts';
 import type { KubeObject } from '../../shared/kube-types.ts';
 import { ReleaseFailure } from '../failure.ts';
-import { parseDuration } from '../plan.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import { STRATEGIES } from '../registry.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from '../rolling.ts';
 import { trackDeployments } from '../track.ts';
