@@ -79,7 +79,7 @@ export async function handleResource(
   if (name === undefined) {
     if (method === 'GET') {
       if (queryBool(query, 'watch')) {
-        serveWatch(ctx.store, info, namespace, query, wantsTable(req), req, res, watches);
+        serveWatch(ctx.store, info, namespace, query, wantsTable(req), req, res, watches, ctx.present);
         return;
       }
       return list(ctx, info, namespace, query, req, res);
@@ -115,7 +115,7 @@ export async function handleResource(
           ),
         );
       }
-      return sendJson(res, 200, obj);
+      return sendJson(res, 200, ctx.present(obj));
     }
     case 'PUT': {
       const obj = replaceObject(ctx, r, parseBody(await readBody(req), contentType));
@@ -129,7 +129,7 @@ export async function handleResource(
     case 'DELETE': {
       const text = await readBody(req);
       const { object, gone } = deleteObject(ctx, r, parseBody(text, contentType));
-      if (!gone) return sendJson(res, 200, object);
+      if (!gone) return sendJson(res, 200, ctx.present(object));
       return sendJson(res, 200, {
         kind: 'Status',
         apiVersion: 'v1',
@@ -174,7 +174,8 @@ function list(
     return;
   }
   const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
-  sendJson(res, 200, { kind: `${info.kind}List`, apiVersion, metadata: meta, items: result.items });
+  const items = result.items.map(ctx.present);
+  sendJson(res, 200, { kind: `${info.kind}List`, apiVersion, metadata: meta, items });
 }
 
 function deleteCollection(
@@ -294,6 +295,11 @@ async function scale(
         ctx.managersOf(uid),
         kind,
       ),
+      {
+        key: `update:${r.manager}`,
+        apiVersion: r.info.group ? `${r.info.group}/${r.info.version}` : r.info.version,
+        changed: obj.metadata.resourceVersion !== written.metadata.resourceVersion,
+      },
     );
   }
   sendJson(res, 200, toScale(written));

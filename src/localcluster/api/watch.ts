@@ -24,6 +24,8 @@ export function serveWatch(
   req: IncomingMessage,
   res: ServerResponse,
   registry: WatchRegistry,
+  /** How a client sees an object (managedFields added); identity when not given. */
+  present: (o: KubeObject) => KubeObject = (o) => o,
 ): void {
   res.writeHead(200, {
     'Content-Type': 'application/json',
@@ -34,7 +36,8 @@ export function serveWatch(
   registry.open.add(res);
   let first = true;
   const encode = (e: WatchEvent): string => {
-    if (!asTable || e.type === 'BOOKMARK' || e.type === 'ERROR') return `${JSON.stringify(e)}\n`;
+    if (e.type === 'BOOKMARK' || e.type === 'ERROR') return `${JSON.stringify(e)}\n`;
+    if (!asTable) return `${JSON.stringify({ type: e.type, object: present(e.object) })}\n`;
     const table = toTable(
       info.group,
       info.kind,

@@ -8,6 +8,12 @@ import { applyStrategicMergePatch } from '../patch/strategic.ts';
 import type { ResourceInfo } from '../resources/builtin.ts';
 import { builtinValidation } from '../resources/validation.ts';
 import { ApiStatusError, badRequest, invalid, notFound } from '../store/errors.ts';
+import {
+  type FieldManagers,
+  type ManagerStamps,
+  parseManagedFields,
+  sameOwnership,
+} from '../store/managed-fields.ts';
 import type { DeleteOptions } from '../store/types.ts';
 import type { HandlerContext } from './context.ts';
 import { queryBool } from './query.ts';
@@ -86,19 +92,45 @@ function validate(ctx: HandlerContext, r: WriteRequest, o: KubeObject): void {
   r.warnings.push(...texts);
 }
 
+type Ownership = { managers: FieldManagers; stamps: ManagerStamps };
+
+/**
+ * Ownership a client wrote in metadata.managedFields, when it differs from what the object has
+ * (kubectl's client-side → server-side apply migration replaces it with a JSON patch). Absent or
+ * `[]` leaves it alone, as the API server does; `[{}]` resets it.
+ */
+function givenOwnership(ctx: HandlerContext, o: KubeObject, uid: string | undefined): Ownership | undefined {
+  const parsed = parseManagedFields(o.metadata.managedFields);
+  if (!parsed || (o.metadata.managedFields as unknown[]).length === 0) return undefined;
+  const current = uid ? { managers: ctx.managersOf(uid), stamps: ctx.stampsOf(uid) } : undefined;
+  if (current && sameOwnership(parsed, current)) return undefined;
+  return parsed;
+}
+
+function writer(r: WriteRequest, op: 'apply' | 'update', before: KubeObject | undefined, after: KubeObject) {
+  return {
+    key: `${op}:${r.manager}`,
+    apiVersion: apiVersionOf(r.info),
+    changed: before?.metadata.resourceVersion !== after.metadata.resourceVersion,
+  };
+}
+
 function track(
   ctx: HandlerContext,
   r: WriteRequest,
   before: KubeObject | undefined,
   after: KubeObject,
+  given?: Ownership,
 ): void {
   const uid = after.metadata.uid;
   if (!uid || isDryRun(r.query)) return;
   const kind = r.info.custom ? undefined : r.info.kind;
-  const prev = before ? ctx.managersOf(uid) : {};
+  const prev = given?.managers ?? (before ? ctx.managersOf(uid) : {});
   ctx.setManagers(
     uid,
     recordUpdate(before as unknown as JsonObject, after as unknown as JsonObject, r.manager, prev, kind),
+    writer(r, 'update', before, after),
+    given?.stamps ?? (before ? undefined : {}),
   );
 }
 
@@ -106,9 +138,10 @@ export function createObject(ctx: HandlerContext, r: WriteRequest, body: unknown
   const o = asObject(body);
   checkIdentity(r, o);
   validate(ctx, r, o);
+  const given = givenOwnership(ctx, o, undefined);
   const created = ctx.store.create(r.info, o, { dryRun: isDryRun(r.query) });
-  track(ctx, r, undefined, created);
-  return created;
+  track(ctx, r, undefined, created, given);
+  return ctx.present(created);
 }
 
 /** PUT of the object, or of its status subresource. */
@@ -118,13 +151,14 @@ export function replaceObject(ctx: HandlerContext, r: WriteRequest, body: unknow
   const before = ctx.store.get(r.info, r.namespace, r.name as string);
   if (!before) throw notFound(r.info.group, r.info.plural, r.name as string);
   validate(ctx, r, o);
+  const given = givenOwnership(ctx, o, before.metadata.uid);
   const opts = {
     dryRun: isDryRun(r.query),
     ...(r.subresource === 'status' ? { subresource: 'status' as const } : {}),
   };
   const updated = ctx.store.update(r.info, o, opts);
-  track(ctx, r, before, updated);
-  return updated;
+  track(ctx, r, before, updated, given);
+  return ctx.present(updated);
 }
 
 export const PATCH_TYPES = {
@@ -175,17 +209,19 @@ export function patchObject(
   const live = ctx.store.get(r.info, r.namespace, name);
   if (contentType.startsWith(PATCH_TYPES.apply)) return applyObject(ctx, r, live, patch);
   if (!live) throw notFound(r.info.group, r.info.plural, name);
-  const next = patchedDocument(r.info, live, contentType, patch);
+  // The patch sees what a client reads, managedFields included (JSON patches may replace them).
+  const next = patchedDocument(r.info, ctx.present(live), contentType, patch);
   checkIdentity(r, next);
   validate(ctx, r, next);
+  const given = givenOwnership(ctx, next, live.metadata.uid);
   const opts = {
     dryRun: isDryRun(r.query),
     ...(r.subresource === 'status' ? { subresource: 'status' as const } : {}),
     ...(next.metadata.resourceVersion ? { resourceVersion: next.metadata.resourceVersion } : {}),
   };
   const updated = ctx.store.update(r.info, next, opts);
-  track(ctx, r, live, updated);
-  return { object: updated, created: false };
+  track(ctx, r, live, updated, given);
+  return { object: ctx.present(updated), created: false };
 }
 
 function applyObject(
@@ -209,9 +245,10 @@ function applyObject(
     const created = ctx.store.create(r.info, applied, { dryRun });
     if (!dryRun) {
       const res = serverSideApply(undefined, applied as unknown as JsonObject, manager, {}, kind, true);
-      ctx.setManagers(created.metadata.uid as string, res.managers);
+      const w = { key: `apply:${manager}`, apiVersion: apiVersionOf(r.info), changed: true };
+      ctx.setManagers(created.metadata.uid as string, res.managers, w, {});
     }
-    return { object: created, created: true };
+    return { object: ctx.present(created), created: true };
   }
   const uid = live.metadata.uid as string;
   const res = serverSideApply(
@@ -227,8 +264,12 @@ function applyObject(
   validate(ctx, r, next);
   const opts = { dryRun, ...(r.subresource === 'status' ? { subresource: 'status' as const } : {}) };
   const updated = ctx.store.update(r.info, next, opts);
-  if (!dryRun) ctx.setManagers(uid, res.managers);
-  return { object: updated, created: false };
+  if (!dryRun) {
+    const w = { key: `apply:${manager}`, apiVersion: apiVersionOf(r.info), changed: false };
+    w.changed = live.metadata.resourceVersion !== updated.metadata.resourceVersion;
+    ctx.setManagers(uid, res.managers, w);
+  }
+  return { object: ctx.present(updated), created: false };
 }
 
 function applyConflict(

@@ -227,13 +227,18 @@ export class DeploymentController {
     if (!rev || d.metadata.annotations?.[REVISION] === rev) return;
     const fresh = this.store.get(this.kinds.deployment, d.metadata.namespace, d.metadata.name ?? '');
     if (!fresh) return;
-    const updated = this.store.update(this.kinds.deployment, {
-      ...fresh,
-      metadata: {
-        ...fresh.metadata,
-        annotations: { ...(fresh.metadata.annotations ?? {}), [REVISION]: rev },
+    // Through /status, as kube-controller-manager does: the annotation must not bump the generation.
+    const updated = this.store.update(
+      this.kinds.deployment,
+      {
+        ...fresh,
+        metadata: {
+          ...fresh.metadata,
+          annotations: { ...(fresh.metadata.annotations ?? {}), [REVISION]: rev },
+        },
       },
-    });
+      { subresource: 'status' },
+    );
     d.metadata = updated.metadata;
   }
 

@@ -85,15 +85,17 @@ export class HpaController {
   start(): void {
     // Only spec changes trigger a sync: re-syncing on our own status writes would sample CPU over
     // a few milliseconds instead of the resync period.
-    const seen = new Map<string, number | undefined>();
+    // HPAs carry no metadata.generation (their registry strategy sets none): compare the spec.
+    const seen = new Map<string, string>();
     this.unwatch.push(
       this.store.watch(this.kinds.hpa, {}, (e) => {
         const k = key(e.object);
+        const specJson = JSON.stringify(e.object.spec ?? {});
         if (e.type === 'DELETED') {
           seen.delete(k);
           this.queue.add(k);
-        } else if (seen.get(k) !== e.object.metadata.generation || !seen.has(k)) {
-          seen.set(k, e.object.metadata.generation);
+        } else if (seen.get(k) !== specJson) {
+          seen.set(k, specJson);
           this.queue.add(k);
         }
       }),
@@ -144,7 +146,8 @@ export class HpaController {
     const current = Number(spec(target).replicas ?? 1);
     const min = Number(s.minReplicas ?? 1);
     const max = Number(s.maxReplicas ?? min);
-    const next: Obj = { ...prev, observedGeneration: hpa.metadata.generation ?? 1, currentReplicas: current };
+    const next: Obj = { ...prev, currentReplicas: current };
+    delete next.observedGeneration;
     if (current === 0) {
       conds = setCondition(
         conds,

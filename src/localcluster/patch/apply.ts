@@ -2,7 +2,7 @@
 // applying. Ownership is a set of field paths per manager; a path is a list of segments:
 // `f:<field>`, `k:<json merge key>` (an element of an associative list) or `v:<json>` (a set member).
 // Apply managers are stored as `apply:<name>`, other writers as `update:<name>`.
-import type { FieldManagers } from '../store/memory-store.ts';
+import type { FieldManagers } from '../store/managed-fields.ts';
 import { deepEqual, isObject, type Json, type JsonObject, listMerge } from './merge-keys.ts';
 
 /** Fields never owned: identity and server-set metadata, and status (owned via /status only). */
@@ -184,7 +184,8 @@ export function serverSideApply(
   const managers: FieldManagers = {};
   for (const [m, fields] of Object.entries(previous)) managers[m] = [...fields];
   // kubectl migrates client-side-apply ownership to its server-side manager when it switches
-  // (csaupgrade); it needs managedFields for that, which this server does not return, so do it here.
+  // (csaupgrade, a JSON patch of managedFields after the apply); do it here as well so that the
+  // apply itself does not conflict with the fields kubectl's own client-side apply set.
   const csa = managers['update:kubectl-client-side-apply'];
   if (manager === 'kubectl' && csa) {
     managers[me] = [...new Set([...(managers[me] ?? []), ...csa])];

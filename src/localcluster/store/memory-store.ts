@@ -8,7 +8,7 @@
 //  - Orphan: the owner's uid is removed from its dependents' ownerReferences, then the owner is deleted.
 // Objects with finalizers stay (with deletionTimestamp) until an update removes the last finalizer.
 import { randomUUID } from 'node:crypto';
-import type { KubeObject, WatchEvent, WatchEventType } from '../../shared/kube-types.ts';
+import type { KubeObject } from '../../shared/kube-types.ts';
 import { BUILTIN_RESOURCES, type ResourceInfo, resourcesFromCrd, typeKey } from '../resources/builtin.ts';
 import { fromStorage, toStorage } from '../resources/conversion.ts';
 import { applyDefaults } from '../resources/defaults.ts';
@@ -17,32 +17,32 @@ import {
   alreadyExists,
   badRequest,
   conflict,
-  expired,
   invalid,
   notFound,
   STALE_MESSAGE,
 } from './errors.ts';
-import { checkImmutable, checkName } from './names.ts';
-import {
-  combine,
-  fieldPredicate,
-  labelPredicate,
-  nameFromFieldSelector,
-  type Predicate,
-} from './selectors.ts';
-import type { ListResult, ObjectStore, ResourceType, WatchHandler } from './types.ts';
+import { nextGeneration, tracksGeneration } from './generation.ts';
+import type { FieldManagers, ManagerStamps } from './managed-fields.ts';
+import { checkName } from './names.ts';
+import { ObjectIndex } from './object-index.ts';
+import { paginate } from './paging.ts';
+import { combine, fieldPredicate, labelPredicate, nameFromFieldSelector } from './selectors.ts';
+import type { ListResult, ObjectStore, ResourceType } from './types.ts';
+import { markCrdEstablished, prepareReplacement } from './update-rules.ts';
+import { HISTORY_LIMIT, type Watcher, WatchHub } from './watch-hub.ts';
 
-export const HISTORY_LIMIT = 10_000;
+export type { FieldManagers, ManagerStamps };
+export { HISTORY_LIMIT };
+
 const CRD_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
 const NS_KEY = '/namespaces';
-
-/** Server-side apply ownership: manager → set of field paths (JSON-encoded path arrays). */
-export type FieldManagers = Record<string, string[]>;
 
 export interface StoreSnapshot {
   resourceVersion: number;
   objects: Array<{ group: string; plural: string; object: KubeObject }>;
   managers: Record<string, FieldManagers>;
+  /** When and through which apiVersion each manager last wrote (absent in older snapshots). */
+  stamps?: Record<string, ManagerStamps>;
 }
 
 export interface MemoryStore extends ObjectStore {
@@ -50,55 +50,31 @@ export interface MemoryStore extends ObjectStore {
   resourceInfo(group: string, plural: string, version?: string): ResourceInfo | undefined;
   /** Server-side apply field ownership of an object (by uid), kept out of the object itself. */
   fieldManagers(uid: string): FieldManagers | undefined;
-  setFieldManagers(uid: string, managers: FieldManagers): void;
+  managerStamps(uid: string): ManagerStamps | undefined;
+  setFieldManagers(uid: string, managers: FieldManagers, stamps?: ManagerStamps): void;
   snapshot(): StoreSnapshot;
   /** Called after every committed write (for debounced persistence). */
   onChange(listener: () => void): () => void;
 }
 
-interface HistoryEntry {
-  rv: number;
-  key: string;
-  type: WatchEventType;
-  obj: KubeObject;
-  prev: KubeObject | undefined;
-}
-
-interface Watcher {
-  namespace: string | undefined;
-  pred: Predicate | undefined;
-  handler: WatchHandler;
-}
-
-type Locator = string; // `${key}\n${ns}\n${name}`
-
 const clone = <T>(v: T): T => structuredClone(v);
-
-function specPart(o: KubeObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-  return JSON.stringify(rest);
-}
 
 export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   const infos = new Map<string, ResourceInfo[]>(); // typeKey → versions
-  const objects = new Map<string, Map<string, Map<string, KubeObject>>>();
-  const byUid = new Map<string, Locator>();
-  const dependents = new Map<string, Set<Locator>>();
+  const idx = new ObjectIndex();
+  const { objects, byUid, dependents } = idx;
+  const bucket = idx.bucket.bind(idx);
+  const lookup = idx.lookup.bind(idx);
   const managers = new Map<string, FieldManagers>();
-  const watchers = new Map<string, Set<Watcher>>();
+  const stamps = new Map<string, ManagerStamps>();
+  const hub = new WatchHub();
   const listeners = new Set<() => void>();
-  let history: HistoryEntry[] = [];
-  const pending: HistoryEntry[] = [];
-  let delivering = false;
-  let deliveredRv = 0;
-  let compactedRv = 0;
   let rv = 0;
 
   for (const info of BUILTIN_RESOURCES) infos.set(typeKey(info), [...(infos.get(typeKey(info)) ?? []), info]);
 
   const keyOf = (t: ResourceType) => typeKey(t);
   const nsOf = (t: ResourceType, ns: string | undefined) => (t.namespaced ? (ns ?? '') : '');
-  const loc = (key: string, ns: string, name: string): Locator => `${key}\n${ns}\n${name}`;
 
   function known(t: ResourceType): string {
     const key = keyOf(t);
@@ -106,98 +82,13 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     return key;
   }
 
-  function bucket(key: string, ns: string, create: boolean): Map<string, KubeObject> | undefined {
-    let byNs = objects.get(key);
-    if (!byNs) {
-      if (!create) return undefined;
-      byNs = new Map();
-      objects.set(key, byNs);
-    }
-    let m = byNs.get(ns);
-    if (!m && create) {
-      m = new Map();
-      byNs.set(ns, m);
-    }
-    return m;
-  }
-
-  function lookup(l: Locator): { key: string; ns: string; obj: KubeObject } | undefined {
-    const [key, ns, name] = l.split('\n') as [string, string, string];
-    const obj = bucket(key, ns, false)?.get(name);
-    return obj ? { key, ns, obj } : undefined;
-  }
-
-  function indexOwners(l: Locator, obj: KubeObject, add: boolean): void {
-    for (const ref of obj.metadata.ownerReferences ?? []) {
-      let set = dependents.get(ref.uid);
-      if (add) {
-        if (!set) {
-          set = new Set();
-          dependents.set(ref.uid, set);
-        }
-        set.add(l);
-      } else if (set) {
-        set.delete(l);
-        if (set.size === 0) dependents.delete(ref.uid);
-      }
-    }
-  }
-
-  function record(key: string, type: WatchEventType, obj: KubeObject, prev?: KubeObject): void {
-    const entry: HistoryEntry = { rv, key, type, obj, prev };
-    history.push(entry);
-    if (history.length > HISTORY_LIMIT * 1.1) {
-      const drop = history.length - HISTORY_LIMIT;
-      compactedRv = (history[drop - 1] as HistoryEntry).rv;
-      history = history.slice(drop);
-    }
-    pending.push(entry);
-    // A handler that writes synchronously must not let its event overtake this one for the
-    // watchers not served yet: events are delivered strictly in resourceVersion order.
-    if (delivering) return;
-    delivering = true;
-    try {
-      for (let e = pending.shift(); e; e = pending.shift()) {
-        deliveredRv = e.rv;
-        const set = watchers.get(e.key);
-        if (set) for (const w of [...set]) if (set.has(w)) deliver(w, e);
-      }
-    } finally {
-      delivering = false;
-    }
+  function record(key: string, type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: KubeObject, prev?: KubeObject) {
+    hub.record(rv, key, type, obj, prev);
     for (const l of listeners) l();
   }
 
-  function visible(w: Watcher, o: KubeObject | undefined): boolean {
-    if (!o) return false;
-    if (w.namespace && o.metadata.namespace !== w.namespace) return false;
-    return !w.pred || w.pred(o);
-  }
-
-  function deliver(w: Watcher, e: HistoryEntry): void {
-    let type: WatchEventType = e.type;
-    const now = visible(w, e.obj);
-    if (e.type === 'MODIFIED') {
-      const before = visible(w, e.prev);
-      if (now && !before) type = 'ADDED';
-      else if (!now && before) type = 'DELETED';
-      else if (!now) return;
-    } else if (!now) return;
-    const event: WatchEvent = { type, object: clone(e.obj) };
-    try {
-      w.handler(event);
-    } catch {
-      // A failing watcher must not break writes.
-    }
-  }
-
   function put(key: string, ns: string, obj: KubeObject, prev: KubeObject | undefined): void {
-    const name = obj.metadata.name as string;
-    const l = loc(key, ns, name);
-    if (prev) indexOwners(l, prev, false);
-    (bucket(key, ns, true) as Map<string, KubeObject>).set(name, obj);
-    byUid.set(obj.metadata.uid as string, l);
-    indexOwners(l, obj, true);
+    idx.put(key, ns, obj, prev);
     if (key === CRD_KEY) registerCrd(obj);
   }
 
@@ -209,11 +100,9 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
 
   function removeNow(key: string, ns: string, obj: KubeObject): void {
     const name = obj.metadata.name as string;
-    const l = loc(key, ns, name);
-    bucket(key, ns, false)?.delete(name);
-    byUid.delete(obj.metadata.uid as string);
+    idx.remove(key, ns, obj);
     managers.delete(obj.metadata.uid as string);
-    indexOwners(l, obj, false);
+    stamps.delete(obj.metadata.uid as string);
     rv++;
     const gone = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
     record(key, 'DELETED', gone);
@@ -380,33 +269,10 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         } else for (const o of m.values()) all.push(o);
       }
       if (pred) all = all.filter(pred);
-      // Sort once by precomputed `namespace/name` keys; continue tokens carry the last key.
-      let keyed = all.map((o) => ({ k: `${o.metadata.namespace ?? ''}/${o.metadata.name}`, o }));
-      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-      if (options.continue) {
-        let after: string;
-        try {
-          after = String(JSON.parse(Buffer.from(options.continue, 'base64url').toString()).start);
-        } catch {
-          throw badRequest('continue key is not valid');
-        }
-        let lo = 0;
-        let hi = keyed.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((keyed[mid] as { k: string }).k <= after) lo = mid + 1;
-          else hi = mid;
-        }
-        keyed = keyed.slice(lo);
-      }
+      const { page, continue: cont } = paginate(all, options, rv);
       const result: ListResult = { items: [], resourceVersion: String(rv) };
-      let page = keyed;
-      if (options.limit && options.limit > 0 && keyed.length > options.limit) {
-        page = keyed.slice(0, options.limit);
-        const last = page[page.length - 1] as { k: string };
-        result.continue = Buffer.from(JSON.stringify({ rv, start: last.k })).toString('base64url');
-      }
-      result.items = page.map((e) => withVersion(t, clone(e.o)));
+      if (cont) result.continue = cont;
+      result.items = page.map((o) => withVersion(t, clone(o)));
       return result;
     },
     create(t, input, options = {}) {
@@ -430,7 +296,8 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       obj.kind = t.kind;
       obj.metadata.uid = randomUUID();
       obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      obj.metadata.generation = 1;
+      if (tracksGeneration(store.resourceInfo(t.group, t.plural) ?? t)) obj.metadata.generation = 1;
+      else delete obj.metadata.generation;
       delete obj.metadata.deletionTimestamp;
       delete obj.metadata.managedFields;
       applyDefaults(t.group, t.kind, obj, true);
@@ -463,42 +330,21 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         next = clone(prev);
         if (input.status === undefined) delete next.status;
         else next.status = clone(input.status);
+        // The Deployment status strategy keeps the written metadata but labels: its controller
+        // sets the revision annotation this way, without bumping the generation.
+        if (t.group === 'apps' && t.kind === 'Deployment') {
+          if (input.metadata.annotations) next.metadata.annotations = clone(input.metadata.annotations);
+          else delete next.metadata.annotations;
+        }
       } else {
-        next = clone(input);
-        next.metadata = { ...clone(input.metadata) };
-        if (hasStatus) {
-          if (prev.status === undefined) delete next.status;
-          else next.status = clone(prev.status);
-        }
-        // Server-owned metadata cannot be changed by a client.
-        next.metadata.uid = prev.metadata.uid as string;
-        next.metadata.creationTimestamp = prev.metadata.creationTimestamp as string;
-        if (prev.metadata.deletionTimestamp) {
-          next.metadata.deletionTimestamp = prev.metadata.deletionTimestamp;
-          next.metadata.deletionGracePeriodSeconds = prev.metadata.deletionGracePeriodSeconds ?? 0;
-        } else {
-          delete next.metadata.deletionTimestamp;
-          delete next.metadata.deletionGracePeriodSeconds;
-        }
-        delete next.metadata.managedFields;
-        if (t.namespaced) next.metadata.namespace = ns;
-        else delete next.metadata.namespace;
-        checkImmutable(t, prev, next);
-        applyDefaults(t.group, t.kind, next, false);
-        if (t.group === '' && t.kind === 'Service') {
-          const ps = prev.spec as Record<string, unknown> | undefined;
-          const s = next.spec as Record<string, unknown> | undefined;
-          if (s && ps && (s.clusterIP === undefined || s.clusterIP === '')) {
-            s.clusterIP = ps.clusterIP;
-            s.clusterIPs = ps.clusterIPs;
-          }
-        }
+        next = prepareReplacement(t, prev, input, hasStatus, ns);
         if (key === CRD_KEY) markCrdEstablished(next);
       }
       next.apiVersion = storageApiVersion(t);
       next.kind = t.kind;
-      const gen = prev.metadata.generation ?? 1;
-      next.metadata.generation = specPart(next) !== specPart(prev) ? gen + 1 : gen;
+      if (!tracksGeneration(info ?? t)) delete next.metadata.generation;
+      else if (options.subresource === 'status') next.metadata.generation = prev.metadata.generation ?? 1;
+      else next.metadata.generation = nextGeneration(t, prev, next);
       if (options.dryRun) {
         next.metadata.resourceVersion = prev.metadata.resourceVersion as string;
         return withVersion(t, clone(next));
@@ -520,40 +366,10 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         pred: combine(labelPredicate(options.labelSelector), fieldPredicate(options.fieldSelector)),
         handler: (e) => handler({ type: e.type, object: withVersion(t, e.object) }),
       };
-      const from = options.resourceVersion;
-      if (from === undefined || from === '' || from === '0') {
-        for (const m of objects.get(key)?.values() ?? []) {
-          for (const o of m.values()) {
-            if (visible(w, o)) w.handler({ type: 'ADDED', object: clone(o) });
-          }
-        }
-      } else {
-        const n = Number(from);
-        if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid resourceVersion "${from}"`);
-        if (n < compactedRv) throw expired(`too old resource version: ${n} (${compactedRv + 1})`);
-        // History is ordered by rv: binary search for the first entry after n.
-        let lo = 0;
-        let hi = history.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((history[mid] as HistoryEntry).rv <= n) lo = mid + 1;
-          else hi = mid;
-        }
-        // Events still queued for delivery reach this watcher through the delivery loop.
-        for (let i = lo; i < history.length && (history[i] as HistoryEntry).rv <= deliveredRv; i++) {
-          const e = history[i] as HistoryEntry;
-          if (e.key === key) deliver(w, e);
-        }
-      }
-      let set = watchers.get(key);
-      if (!set) {
-        set = new Set();
-        watchers.set(key, set);
-      }
-      set.add(w);
-      return () => {
-        watchers.get(key)?.delete(w);
+      const current = function* () {
+        for (const m of objects.get(key)?.values() ?? []) yield* m.values();
       };
+      return hub.subscribe(key, w, options.resourceVersion, current);
     },
     currentResourceVersion() {
       return String(rv);
@@ -562,8 +378,14 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       const m = managers.get(uid);
       return m ? clone(m) : undefined;
     },
-    setFieldManagers(uid, m) {
-      if (byUid.has(uid)) managers.set(uid, clone(m));
+    managerStamps(uid) {
+      const m = stamps.get(uid);
+      return m ? clone(m) : undefined;
+    },
+    setFieldManagers(uid, m, st) {
+      if (!byUid.has(uid)) return;
+      managers.set(uid, clone(m));
+      if (st) stamps.set(uid, clone(st));
     },
     snapshot() {
       const out: StoreSnapshot = { resourceVersion: rv, objects: [], managers: {} };
@@ -576,6 +398,8 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         }
       }
       for (const [uid, m] of managers) out.managers[uid] = clone(m);
+      out.stamps = {};
+      for (const [uid, m] of stamps) out.stamps[uid] = clone(m);
       return out;
     },
     onChange(listener) {
@@ -594,42 +418,15 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     return t.group ? `${t.group}/${v}` : v;
   }
 
-  function markCrdEstablished(crd: KubeObject): void {
-    const spec = (crd.spec ?? {}) as Record<string, unknown>;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    crd.status = {
-      acceptedNames: spec.names ?? {},
-      conditions: [
-        {
-          type: 'NamesAccepted',
-          status: 'True',
-          reason: 'NoConflicts',
-          message: 'no conflicts found',
-          lastTransitionTime: now,
-        },
-        {
-          type: 'Established',
-          status: 'True',
-          reason: 'InitialNamesAccepted',
-          message: 'the initial names have been accepted',
-          lastTransitionTime: now,
-        },
-      ],
-      storedVersions: ((spec.versions ?? []) as Array<Record<string, unknown>>)
-        .filter((v) => v.storage)
-        .map((v) => v.name),
-    };
-  }
-
   if (snapshot) {
     for (const { group, plural, object } of snapshot.objects) {
       const key = `${group}/${plural}`;
       put(key, object.metadata.namespace ?? '', clone(object), undefined);
     }
     for (const [uid, m] of Object.entries(snapshot.managers)) managers.set(uid, m);
+    for (const [uid, m] of Object.entries(snapshot.stamps ?? {})) stamps.set(uid, m);
     rv = snapshot.resourceVersion;
-    compactedRv = rv;
-    deliveredRv = rv;
+    hub.startAt(rv);
   } else {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       store.create(BUILTIN_RESOURCES[0] as ResourceInfo, {
