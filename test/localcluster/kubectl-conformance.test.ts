@@ -180,6 +180,45 @@ describe('kubectl conformance', () => {
     assert.match(await ok(['apply', '--server-side', '-f', '-'], v2), /serverside-applied/);
   });
 
+  it('managedFields: hidden by get -o yaml, shown with --show-managed-fields; csa → ssa migration', async () => {
+    const cm = (name: string, v: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\ndata: {k: "${v}"}\n`;
+    await ok(['apply', '--server-side', '-f', '-'], cm('mf', '1'));
+    assert.doesNotMatch(await ok(['get', 'cm', 'mf', '-o', 'yaml']), /managedFields/);
+    const shown = await ok(['get', 'cm', 'mf', '-o', 'yaml', '--show-managed-fields']);
+    assert.match(
+      shown,
+      /managedFields:\n {2}- apiVersion: v1\n {4}fieldsType: FieldsV1\n {4}fieldsV1:\n {6}f:data:\n {8}f:k: \{\}\n {4}manager: kubectl\n {4}operation: Apply\n {4}time: "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/,
+    );
+    await ok(['label', 'cm', 'mf', 'x=y']);
+    const labelled = JSON.parse(await ok(['get', 'cm', 'mf', '-o', 'json', '--show-managed-fields']));
+    assert.deepEqual(
+      labelled.metadata.managedFields.map((e: { manager: string; operation: string }) => [
+        e.manager,
+        e.operation,
+      ]),
+      [
+        ['kubectl', 'Apply'],
+        ['kubectl-label', 'Update'],
+      ],
+    );
+    // Client-side apply, then server-side: kubectl moves the client-side manager's fields to its
+    // Apply manager itself (a JSON patch of managedFields), and the apply owns them.
+    await ok(['apply', '-f', '-'], cm('mig', '1'));
+    const csa = JSON.parse(await ok(['get', 'cm', 'mig', '-o', 'json', '--show-managed-fields']));
+    assert.deepEqual(
+      csa.metadata.managedFields.map((e: { manager: string }) => e.manager),
+      ['kubectl-client-side-apply'],
+    );
+    await ok(['apply', '--server-side', '-f', '-'], cm('mig', '2'));
+    const ssa = JSON.parse(await ok(['get', 'cm', 'mig', '-o', 'json', '--show-managed-fields']));
+    assert.deepEqual(
+      ssa.metadata.managedFields.map((e: { manager: string; operation: string }) => [e.manager, e.operation]),
+      [['kubectl', 'Apply']],
+    );
+    assert.equal(ssa.data.k, '2');
+  });
+
   it('get: table columns, -o yaml, get all, get -w', async () => {
     const table = await ok(['get', 'deploy']);
     assert.match(table, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+0\s+0\s+\d+s\n$/);
