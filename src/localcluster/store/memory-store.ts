@@ -17,14 +17,14 @@ import {
   alreadyExists,
   badRequest,
   conflict,
-  invalid,
   notFound,
   STALE_MESSAGE,
 } from './errors.ts';
 import { nextGeneration, tracksGeneration } from './generation.ts';
 import type { FieldManagers, ManagerStamps } from './managed-fields.ts';
-import { checkName } from './names.ts';
+import { checkName, requireName } from './names.ts';
 import { ObjectIndex } from './object-index.ts';
+import { OwnershipTable } from './ownership.ts';
 import { paginate } from './paging.ts';
 import { combine, fieldPredicate, labelPredicate, nameFromFieldSelector } from './selectors.ts';
 import type { ListResult, ObjectStore, ResourceType } from './types.ts';
@@ -65,8 +65,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   const { objects, byUid, dependents } = idx;
   const bucket = idx.bucket.bind(idx);
   const lookup = idx.lookup.bind(idx);
-  const managers = new Map<string, FieldManagers>();
-  const stamps = new Map<string, ManagerStamps>();
+  const owners = new OwnershipTable();
   const hub = new WatchHub();
   const listeners = new Set<() => void>();
   let rv = 0;
@@ -101,8 +100,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
   function removeNow(key: string, ns: string, obj: KubeObject): void {
     const name = obj.metadata.name as string;
     idx.remove(key, ns, obj);
-    managers.delete(obj.metadata.uid as string);
-    stamps.delete(obj.metadata.uid as string);
+    owners.forget(obj.metadata.uid as string);
     rv++;
     const gone = { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
     record(key, 'DELETED', gone);
@@ -210,16 +208,6 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     const next = clone(o.obj);
     next.metadata.finalizers = (next.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
     commitUpdate(o.key, o.ns, next, o.obj);
-  }
-
-  function requireName(t: ResourceType, obj: KubeObject): string {
-    const name = obj.metadata?.name;
-    if (!name) {
-      throw invalid(t.group, t.kind, '', [
-        { field: 'metadata.name', message: 'Required value: name or generateName is required' },
-      ]);
-    }
-    return name;
   }
 
   function checkNamespace(t: ResourceType, ns: string): void {
@@ -374,21 +362,13 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
     currentResourceVersion() {
       return String(rv);
     },
-    fieldManagers(uid) {
-      const m = managers.get(uid);
-      return m ? clone(m) : undefined;
-    },
-    managerStamps(uid) {
-      const m = stamps.get(uid);
-      return m ? clone(m) : undefined;
-    },
+    fieldManagers: (uid) => owners.managersOf(uid),
+    managerStamps: (uid) => owners.stampsOf(uid),
     setFieldManagers(uid, m, st) {
-      if (!byUid.has(uid)) return;
-      managers.set(uid, clone(m));
-      if (st) stamps.set(uid, clone(st));
+      if (byUid.has(uid)) owners.set(uid, m, st);
     },
     snapshot() {
-      const out: StoreSnapshot = { resourceVersion: rv, objects: [], managers: {} };
+      const out: StoreSnapshot = { resourceVersion: rv, objects: [], ...owners.save() };
       // CRDs first so that loading registers their kinds before their objects arrive.
       const keys = [...objects.keys()].sort((a, b) => (a === CRD_KEY ? -1 : b === CRD_KEY ? 1 : 0));
       for (const key of keys) {
@@ -397,9 +377,6 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
           for (const o of m.values()) out.objects.push({ group, plural, object: clone(o) });
         }
       }
-      for (const [uid, m] of managers) out.managers[uid] = clone(m);
-      out.stamps = {};
-      for (const [uid, m] of stamps) out.stamps[uid] = clone(m);
       return out;
     },
     onChange(listener) {
@@ -423,8 +400,7 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       const key = `${group}/${plural}`;
       put(key, object.metadata.namespace ?? '', clone(object), undefined);
     }
-    for (const [uid, m] of Object.entries(snapshot.managers)) managers.set(uid, m);
-    for (const [uid, m] of Object.entries(snapshot.stamps ?? {})) stamps.set(uid, m);
+    owners.load(snapshot.managers, snapshot.stamps);
     rv = snapshot.resourceVersion;
     hub.startAt(rv);
   } else {

@@ -45,3 +45,13 @@ export function checkImmutable(t: ResourceType, prev: KubeObject, next: KubeObje
     ]);
   }
 }
+
+export function requireName(t: ResourceType, obj: KubeObject): string {
+  const name = obj.metadata?.name;
+  if (!name) {
+    throw invalid(t.group, t.kind, '', [
+      { field: 'metadata.name', message: 'Required value: name or generateName is required' },
+    ]);
+  }
+  return name;
+}
