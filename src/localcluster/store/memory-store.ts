@@ -12,14 +12,7 @@ import type { KubeObject } from '../../shared/kube-types.ts';
 import { BUILTIN_RESOURCES, type ResourceInfo, resourcesFromCrd, typeKey } from '../resources/builtin.ts';
 import { fromStorage, toStorage } from '../resources/conversion.ts';
 import { applyDefaults } from '../resources/defaults.ts';
-import {
-  ApiStatusError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  notFound,
-  STALE_MESSAGE,
-} from './errors.ts';
+import { ApiStatusError, alreadyExists, badRequest, conflict, notFound, STALE_MESSAGE } from './errors.ts';
 import { nextGeneration, tracksGeneration } from './generation.ts';
 import type { FieldManagers, ManagerStamps } from './managed-fields.ts';
 import { checkName, requireName } from './names.ts';
