@@ -96,15 +96,45 @@ test('the rolling plan: hooks only when configured, tracking per Deployment, smo
   const full = rollingStrategy.plan({
     ...ctx,
     serviceConfig: {
-      hooks: { preDeploy: [{ name: 'migrate' }] },
+      hooks: {
+        backup: { name: 'backup' },
+        preDeploy: [{ name: 'migrate' }],
+        postDeploy: [{ name: 'warm-cache' }],
+      },
       smokeTests: [{ name: 'home', http: { path: '/' } }],
     },
   });
   assert.deepEqual(
     full.map((s) => s.name),
-    ['pre-deploy hooks', 'apply', 'track rollout', 'smoke tests', 'prune'],
+    [
+      'pre-deploy hook backup',
+      'pre-deploy hook migrate',
+      'apply',
+      'track rollout',
+      'post-deploy hook warm-cache',
+      'smoke tests',
+      'prune',
+    ],
   );
-  assert.deepEqual(full[2]?.data, { deployments: ['web'] });
+  assert.deepEqual(full[3]?.data, { deployments: ['web'] });
+  assert.deepEqual(
+    full.filter((s) => s.changesWorkloads).map((s) => s.name),
+    ['apply'],
+    'a failed pre-deploy hook has nothing to roll back',
+  );
+  // A rollback runs no hooks (migrations are forward-only); its smoke tests still run.
+  const back = rollingStrategy.plan({
+    ...ctx,
+    release: { rollbackOf: 1 } as never,
+    serviceConfig: {
+      hooks: { preDeploy: [{ name: 'migrate' }], postDeploy: [{ name: 'warm-cache' }] },
+      smokeTests: [{ name: 'job', job: {} }],
+    },
+  });
+  assert.deepEqual(
+    back.map((s) => s.name),
+    ['apply', 'track rollout', 'smoke tests', 'prune'],
+  );
 });
 
 test('smoke test URLs follow the local port mapping; job smoke tests are not http ones', () => {

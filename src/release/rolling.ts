@@ -1,19 +1,17 @@
-// The rolling strategy: apply every object (server-side, field manager slipway), track every
-// Deployment until the rolling update completes, run the smoke tests, then prune what this release
-// no longer renders. Old pods keep serving until new ones are ready (maxUnavailable 0 by default), so
-// a crash at any step leaves the service up.
+// The rolling strategy: pre-deploy hooks, apply every object (server-side, field manager slipway),
+// track every Deployment until the rolling update completes, post-deploy hooks, smoke tests, then
+// prune what this release no longer renders. Old pods keep serving until new ones are ready
+// (maxUnavailable 0 by default), so a crash at any step leaves the service up; a failure after apply
+// makes the engine re-apply the previous revision.
 import { ReleaseFailure } from './failure.ts';
-import { runHooks } from './hooks.ts';
+import { executeLifecycleStep, postDeploySteps, preDeploySteps, smokeTestSteps } from './lifecycle.ts';
 import { applyOrder, objectKey, ownershipSelector, pruneKinds, workloadsOf } from './plan.ts';
-import { runSmokeTests } from './smoke.ts';
 import { trackDeployments } from './track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from './types.ts';
 
 export const ROLLING_STEPS = {
-  hooks: 'pre-deploy hooks',
   apply: 'apply',
   track: 'track rollout',
-  smoke: 'smoke tests',
   prune: 'prune',
 } as const;
 
@@ -54,20 +52,22 @@ export async function pruneManifests(
 export const rollingStrategy: StrategyExecutor = {
   type: 'rolling',
   plan(ctx) {
-    const steps: PlannedStep[] = [];
-    const hooks = ctx.serviceConfig.hooks;
-    if (hooks?.backup || hooks?.preDeploy?.length) steps.push({ name: ROLLING_STEPS.hooks });
-    steps.push({ name: ROLLING_STEPS.apply, detail: `${ctx.manifests.length} objects` });
+    const steps: PlannedStep[] = [...preDeploySteps(ctx)];
+    steps.push({
+      name: ROLLING_STEPS.apply,
+      detail: `${ctx.manifests.length} objects`,
+      changesWorkloads: true,
+    });
     const workloads = workloadsOf(ctx.manifests).map((w) => w.metadata.name ?? '');
     if (workloads.length) steps.push({ name: ROLLING_STEPS.track, data: { deployments: workloads } });
-    if (ctx.serviceConfig.smokeTests?.some((t) => 'http' in t)) steps.push({ name: ROLLING_STEPS.smoke });
-    steps.push({ name: ROLLING_STEPS.prune });
+    // Before prune: a failure here re-applies the previous revision, whose objects are still there.
+    steps.push(...postDeploySteps(ctx), ...smokeTestSteps(ctx), { name: ROLLING_STEPS.prune });
     return steps;
   },
   async execute(step, ctx) {
+    const lifecycle = await executeLifecycleStep(step, ctx);
+    if (lifecycle) return lifecycle.detail;
     switch (step.name) {
-      case ROLLING_STEPS.hooks:
-        return await runHooks(ctx);
       case ROLLING_STEPS.apply:
         return await applyManifests(ctx);
       case ROLLING_STEPS.track: {
@@ -80,13 +80,6 @@ export const rollingStrategy: StrategyExecutor = {
         });
         return done.map((p) => `${p.kind}/${p.name} ${p.available}/${p.desired} available`).join(', ');
       }
-      case ROLLING_STEPS.smoke:
-        return await runSmokeTests(ctx.client, {
-          service: ctx.service,
-          namespace: ctx.namespace,
-          config: ctx.serviceConfig,
-          log: ctx.events.log,
-        });
       case ROLLING_STEPS.prune:
         return await pruneManifests(ctx);
       default:

@@ -1,11 +1,12 @@
 // The vocabulary of the release engine: requests, the events a caller sees live, and the strategy
-// executor interface that rolling (and later canary and blue-green) plug into. Types only.
+// executor interface that rolling, canary and blue-green implement. Types only.
 import type { LoadedPlatform } from '../config/load.ts';
 import type { ServiceConfig, Strategy } from '../config/schema.ts';
 import type { ValueOverrides } from '../config/values.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import type { ReleaseHistory, ReleaseRecord, ReleaseStep } from './history.ts';
+import type { AnalysisOptions } from './strategies/canary-runtime.ts';
 
 export interface DeployRequest {
   platform: LoadedPlatform;
@@ -18,6 +19,8 @@ export interface DeployRequest {
   timeoutMs?: number;
   /** Render, lint and diff only: no lock, no record, nothing applied. */
   dryRun?: boolean;
+  /** Analysis providers, metrics URL and measurement callback (tests, the demo); default built-in. */
+  analysis?: AnalysisOptions;
 }
 
 export interface RollbackRequest {
@@ -29,6 +32,7 @@ export interface RollbackRequest {
   user: string;
   reason?: string;
   timeoutMs?: number;
+  analysis?: AnalysisOptions;
 }
 
 export interface ResumeRequest {
@@ -37,6 +41,7 @@ export interface ResumeRequest {
   environment: string;
   user: string;
   timeoutMs?: number;
+  analysis?: AnalysisOptions;
 }
 
 /** One pod of a workload as tracking sees it. */
@@ -95,13 +100,24 @@ export interface StrategyContext {
   deadline: number;
   events: ReleaseEvents;
   signal?: AbortSignal;
+  /** How analysis runs (providers, metrics URL, callbacks); the platform's templates come from it. */
+  analysis?: AnalysisOptions;
 }
+
+/** What a strategy plans from: the context without the client, the history and live callbacks. */
+export type PlanContext = Omit<StrategyContext, 'client' | 'history' | 'events' | 'signal' | 'analysis'>;
 
 /** One planned step: a name shown to users and written to the record, and strategy-private data. */
 export interface PlannedStep {
   name: string;
   detail?: string;
   data?: Record<string, unknown>;
+  /**
+   * Once this step has started, what runs may have changed: a later failure must restore the previous
+   * revision (the engine re-applies it, or the strategy does when it `restoresItself`). Steps before
+   * it (pre-deploy hooks) change no workload, so their failure leaves nothing to undo.
+   */
+  changesWorkloads?: boolean;
 }
 
 /**
@@ -112,7 +128,12 @@ export interface PlannedStep {
  */
 export interface StrategyExecutor {
   readonly type: Strategy['type'];
-  plan(ctx: Omit<StrategyContext, 'client' | 'history' | 'events' | 'signal'>): PlannedStep[];
+  /**
+   * The strategy puts the previous revision back in service itself when a step fails (blue-green
+   * switches the active Service back); the engine then does not re-apply the previous manifests.
+   */
+  readonly restoresItself?: boolean;
+  plan(ctx: PlanContext): PlannedStep[];
   /** Answers a detail line for the record (optional). */
   execute(step: PlannedStep, ctx: StrategyContext): Promise<string | undefined>;
 }

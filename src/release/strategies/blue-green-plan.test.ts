@@ -17,6 +17,13 @@ test('the first release deploys blue and makes it active', () => {
   });
   assert.equal(p.target, 'blue');
   assert.deepEqual(p.phases, [P.deploy, P.switch]);
+  const checked = planBlueGreen(bg(), {
+    active: undefined,
+    replicas: 3,
+    smoke: { preview: true, active: true },
+    postDeployHooks: true,
+  });
+  assert.deepEqual(checked.phases, [P.deploy, P.switch, P.postDeploy, P.smokeActive], 'no preview yet');
 });
 
 test('a later release goes to the idle colour with every check in order', () => {
@@ -28,18 +35,20 @@ test('a later release goes to the idle colour with every check in order', () => 
       scaleDownDelay: '2s',
       previewReplicas: 1,
     }),
-    { active: 'blue', replicas: 3, smokeTests: true },
+    { active: 'blue', replicas: 3, smoke: { preview: true, active: true }, postDeployHooks: true },
   );
   assert.equal(p.target, 'green');
   assert.equal(p.previewReplicas, 1);
   assert.equal(p.scaleDownDelayMs, 2000);
   assert.deepEqual(p.phases, [
     P.deploy,
-    P.preAnalysis,
     P.smoke,
+    P.preAnalysis,
     P.awaitPromote,
     P.switch,
     P.postAnalysis,
+    P.postDeploy,
+    P.smokeActive,
     P.scaleDown,
   ]);
   assert.deepEqual(p.preAnalysis, ['smoke']);

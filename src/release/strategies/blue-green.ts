@@ -2,13 +2,16 @@
 // Service `<service>` selecting one colour, `<service>-preview` selecting the colour under test and
 // the direct `-blue` / `-green` Services.
 //
+//   pre-deploy hook <name>    backup, then preDeploy hooks, as Jobs, before any pod of the release
 //   deploy idle colour        render the release for the idle colour, apply it (all but the active
 //                             Service and the HPA), wait until the idle colour is available
+//   smoke tests (preview)     the service's smoke tests against `<service>-preview`
 //   pre-promotion analysis    templates with args previewUrl/activeUrl (analysis engine)
-//   smoke tests (preview)     the service's http smoke tests against `<service>-preview`
 //   await promotion           autoPromotion false: until `slipway promote` (or abort, or the deadline)
 //   switch active Service     full size first, then the selector switch (one apply: instant)
 //   post-promotion analysis   failure switches the selector back at once
+//   post-deploy hook <name>   postDeploy hooks as Jobs; failure switches back
+//   smoke tests (active)      the smoke tests again, against the active Service; failure switches back
 //   scale down old colour     the old colour is kept for scaleDownDelay (a `slipway rollback` then only
 //                             switches back: its pods still run that version), then scaled to 0
 //
@@ -19,11 +22,19 @@ import type { BlueGreenStrategy } from '../../config/schema.ts';
 import { renderService } from '../../render/index.ts';
 import { type KubeObject, LABELS } from '../../shared/kube-types.ts';
 import { ReleaseFailure } from '../failure.ts';
-import { STRATEGIES } from '../registry.ts';
+import {
+  executeLifecycleStep,
+  hasSmokeTests,
+  isPreDeployStep,
+  postDeploySteps,
+  preDeploySteps,
+  smokeTestSteps,
+} from '../lifecycle.ts';
 import { applyManifests } from '../rolling.ts';
-import { runSmokeTests, serviceUrl } from '../smoke.ts';
+import { serviceUrl } from '../smoke.ts';
 import { trackDeployments } from '../track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
+import { analysisOptionsFor, setDefaultAnalysisOptions } from './analysis-options.ts';
 import { type Color, otherColor, BLUE_GREEN_PHASES as P, planBlueGreen } from './blue-green-plan.ts';
 import { type AnalysisOptions, analyse, chartOf, clearGate, verdict, waitGated } from './canary-runtime.ts';
 
@@ -131,7 +142,7 @@ async function runGate(
   what: string,
 ): Promise<string> {
   const stop = new AbortController();
-  const run = analyse(ctx, o, templates, await urls(ctx), stop.signal);
+  const run = analyse(ctx, analysisOptionsFor(ctx, o), templates, await urls(ctx), stop.signal);
   let result: Awaited<typeof run> | undefined;
   run.then(
     (r) => {
@@ -178,14 +189,6 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
       case P.preAnalysis:
         if (!active || !plan.preAnalysis) return 'nothing to check';
         return await runGate(ctx, o, plan.preAnalysis, P.preAnalysis);
-      case P.smoke:
-        if (!active) return 'first release: checked as active';
-        return await runSmokeTests(ctx.client, {
-          service: `${ctx.service}-preview`,
-          namespace: ctx.namespace,
-          config: ctx.serviceConfig,
-          log: ctx.events.log,
-        });
       case P.awaitPromote: {
         if (!active) return undefined;
         ctx.events.log(
@@ -227,10 +230,13 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
 
   return {
     type: 'blueGreen',
+    restoresItself: true,
     plan(ctx) {
       const strategy = ctx.strategy as BlueGreenStrategy;
       const fast = ctx.release.rollbackOf !== undefined;
-      // The first release has no old colour; a rollback skips the checks (the version ran before).
+      const smoke = hasSmokeTests(ctx);
+      // The first release has no old colour; a rollback skips the checks before the switch (the
+      // version ran before) but its smoke tests still check the active Service after it.
       const plan = planBlueGreen(
         fast
           ? ({
@@ -243,20 +249,33 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         {
           active: ctx.previous ? 'blue' : undefined,
           replicas: replicasOf(ctx as StrategyContext),
-          smokeTests: !fast && (ctx.serviceConfig.smokeTests ?? []).some((t) => 'http' in t),
+          smoke: { preview: smoke && !fast, active: smoke },
+          postDeployHooks: postDeploySteps(ctx).length > 0,
         },
       );
-      return plan.phases.map((name) => ({ name }));
+      return [
+        ...preDeploySteps(ctx),
+        ...plan.phases.flatMap((name): PlannedStep[] => {
+          if (name === P.smoke)
+            return smokeTestSteps(ctx, { target: `${ctx.service}-preview`, label: 'preview' });
+          if (name === P.smokeActive) return smokeTestSteps(ctx, { label: 'active' });
+          if (name === P.postDeploy) return postDeploySteps(ctx);
+          return [{ name, ...(name === P.deploy ? { changesWorkloads: true } : {}) }];
+        }),
+      ];
     },
     async execute(step, ctx) {
+      // Nothing of the release runs yet: a failed pre-deploy hook has nothing to switch back.
+      if (isPreDeployStep(step)) return (await executeLifecycleStep(step, ctx))?.detail;
       try {
-        return await execute(step, ctx);
+        const lifecycle = await executeLifecycleStep(step, ctx);
+        return lifecycle ? lifecycle.detail : await execute(step, ctx);
       } catch (e) {
-        // Switch back at once when the switch happened, and take the new colour out of the way.
-        const { target, active } = await targetColor(ctx).catch(() => ({
-          target: undefined,
-          active: undefined,
-        }));
+        // Switch back at once when the switch happened, and take the new colour out of the way. The
+        // first release has nothing to go back to: its objects stay as they are (as rolling's do).
+        const { target, active } = ctx.previous
+          ? await targetColor(ctx).catch(() => ({ target: undefined, active: undefined }))
+          : { target: undefined, active: undefined };
         if (target && active) {
           if ((await liveActiveColor(ctx).catch(() => undefined)) === target) {
             await switchTo(ctx, active).catch(() => undefined);
@@ -273,10 +292,11 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
 
 export const blueGreenStrategy: StrategyExecutor = createBlueGreenStrategy();
 
+/**
+ * @deprecated The engine's strategy map is static (registry.ts); pass `analysis` in the request.
+ * Kept for callers not yet doing so: sets process-wide analysis defaults and answers the executor.
+ */
 export function registerBlueGreen(o: AnalysisOptions = {}): StrategyExecutor {
-  const ex = Object.keys(o).length ? createBlueGreenStrategy(o) : blueGreenStrategy;
-  STRATEGIES.blueGreen = ex;
-  return ex;
+  setDefaultAnalysisOptions(o);
+  return blueGreenStrategy;
 }
-
-STRATEGIES.blueGreen ??= blueGreenStrategy;

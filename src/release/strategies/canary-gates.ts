@@ -11,7 +11,7 @@ import { SlipwayError } from '../../shared/errors.ts';
 import { holderIsGone, resume, serviceTarget } from '../engine.ts';
 import { RELEASE_STATUS, type ReleaseRecord } from '../history.ts';
 import { readLock } from '../lock.ts';
-import type { ReleaseEvents, StrategyContext } from '../types.ts';
+import type { DeployRequest, ReleaseEvents, StrategyContext } from '../types.ts';
 import { abortCanary } from './canary.ts';
 import { GATE_ACTIONS, type GateAction, readGate, writeGate } from './canary-runtime.ts';
 
@@ -23,6 +23,8 @@ export interface GateRequest {
   action: GateAction;
   /** How long to wait for the running process to act (default 60 s). */
   waitMs?: number;
+  /** Analysis options for a release resumed here (see DeployRequest.analysis). */
+  analysis?: DeployRequest['analysis'];
 }
 
 export interface GateOutcome {
@@ -63,7 +65,13 @@ export async function requestGate(
     events.log(`revision ${running.revision} has no live process; resuming it here with ${req.action}`);
     const record = await resume(
       client,
-      { platform: req.platform, service: req.service, environment: req.environment, user: req.user },
+      {
+        platform: req.platform,
+        service: req.service,
+        environment: req.environment,
+        user: req.user,
+        ...(req.analysis ? { analysis: req.analysis } : {}),
+      },
       events,
     );
     return {

@@ -3,8 +3,8 @@
 // timed pause, an indefinite pause until `slipway promote`, an analysis run), plus whether background
 // analysis runs meanwhile. Pure: the caller passes N (the values' replicas, or the HPA's live count).
 import type { CanaryStep, CanaryStrategy } from '../../config/schema.ts';
-import { SlipwayError } from '../../shared/errors.ts';
 import { parseDuration } from '../../shared/duration.ts';
+import { SlipwayError } from '../../shared/errors.ts';
 import { basicCanarySplit, type CanaryScale, resolveMaxSurge, routedCanarySplit } from './replica-math.ts';
 
 export type Router = 'istio' | 'gatewayAPI' | 'nginx' | 'none';

@@ -1,5 +1,6 @@
 // The canary executor: plugs into the release engine's StrategyExecutor interface (types.ts).
 //
+//   pre-deploy hook <name>   backup, then preDeploy hooks, as Jobs, before the canary exists
 //   apply          every object of the release except the stable Deployment and the routing
 //                  objects (so the new hashed ConfigMap/Secret arrive, the old ones stay for stable),
 //                  and `<service>-canary` (track canary, the new version) at 0 pods
@@ -8,6 +9,8 @@
 //                  promote, analysis) while watching the gate, the lock and background analysis
 //   promote        upgrade stable to the new version, wait until it is fully available, only then
 //                  route 100 % to stable, then delete the canary
+//   post-deploy hook <name>, smoke tests   against the promoted stable Service; a failure re-applies
+//                  the previous revision (the engine does, as for rolling)
 //   prune          what the release no longer renders (old ConfigMaps/Secrets, the NGINX canary Ingress)
 //
 // On any failure the first action is weight 0, then the canary is deleted; the ReleaseFailure then
@@ -16,13 +19,20 @@
 // rollbacks have nothing to compare with: they go straight to stable as an atomic rolling update.
 import type { CanaryStrategy } from '../../config/schema.ts';
 import { renderWorkload } from '../../render/index.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import type { KubeObject } from '../../shared/kube-types.ts';
 import { ReleaseFailure } from '../failure.ts';
-import { parseDuration } from '../../shared/duration.ts';
-import { STRATEGIES } from '../registry.ts';
+import {
+  executeLifecycleStep,
+  isPreDeployStep,
+  postDeploySteps,
+  preDeploySteps,
+  smokeTestSteps,
+} from '../lifecycle.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from '../rolling.ts';
 import { trackDeployments } from '../track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
+import { analysisOptionsFor, setDefaultAnalysisOptions } from './analysis-options.ts';
 import { type CanaryTarget, planCanary, routerOf, stepLabel } from './canary-plan.ts';
 import {
   type AnalysisOptions,
@@ -132,7 +142,8 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     const chart = chartOf(ctx);
     const deadline = stepDeadline(ctx);
     const notes: string[] = [];
-    if (t.background && plan.background) startBackground(ctx, o, plan.background.templates);
+    if (t.background && plan.background)
+      startBackground(ctx, analysisOptionsFor(ctx, o), plan.background.templates);
     const full = isFullPromotion(ctx);
     // Scale up before routing more, route less before scaling down: never send traffic to pods that
     // are not there (a resumed release re-runs earlier steps, whose targets may be smaller).
@@ -177,7 +188,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       }
       case 'analysis': {
         const stop = new AbortController();
-        const run = analyse(ctx, o, t.wait.templates, t.wait.args, stop.signal);
+        const run = analyse(ctx, analysisOptionsFor(ctx, o), t.wait.templates, t.wait.args, stop.signal);
         let result: Awaited<typeof run> | undefined;
         void run.then(
           (r) => {
@@ -241,9 +252,11 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       if (!ctx.previous || ctx.release.rollbackOf !== undefined) return rollingStrategy.plan(ctx);
       const strategy = ctx.strategy as CanaryStrategy;
       const steps: PlannedStep[] = [
+        ...preDeploySteps(ctx),
         {
           name: CANARY_STEPS.apply,
           detail: `canary Deployment ${canaryName(ctx.service)} and shared objects`,
+          changesWorkloads: true,
         },
       ];
       strategy.steps.forEach((s, i) => {
@@ -252,13 +265,20 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
           data: { canaryStep: i },
         });
       });
-      steps.push({ name: CANARY_STEPS.promote }, { name: CANARY_STEPS.prune });
+      // After promote stable runs the new version: hooks and smoke tests see what users will get.
+      steps.push({ name: CANARY_STEPS.promote }, ...postDeploySteps(ctx), ...smokeTestSteps(ctx), {
+        name: CANARY_STEPS.prune,
+      });
       return steps;
     },
     async execute(step, ctx) {
       const canaryRun = ctx.previous !== undefined && ctx.release.rollbackOf === undefined;
       if (!canaryRun) return await rollingStrategy.execute(step, ctx);
+      // Before the canary exists: a failed pre-deploy hook has no canary to abort.
+      if (isPreDeployStep(step)) return (await executeLifecycleStep(step, ctx))?.detail;
       try {
+        const lifecycle = await executeLifecycleStep(step, ctx);
+        if (lifecycle) return lifecycle.detail;
         if (step.name === CANARY_STEPS.apply) {
           const rest = ctx.manifests.filter(
             (x) =>
@@ -294,17 +314,14 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
   };
 }
 
-/** The default canary executor: the built-in analysis templates plus those the engine passes. */
+/** The default canary executor: the built-in analysis templates plus the platform's. */
 export const canaryStrategy: StrategyExecutor = createCanaryStrategy();
 
 /**
- * Registers the canary executor with the engine (with the platform's own analysis templates when
- * given). The engine's STRATEGIES registry falls back to rolling for a type nobody registered.
+ * @deprecated The engine's strategy map is static (registry.ts); pass `analysis` in the request.
+ * Kept for callers not yet doing so: sets process-wide analysis defaults and answers the executor.
  */
 export function registerCanary(o: AnalysisOptions = {}): StrategyExecutor {
-  const ex = Object.keys(o).length ? createCanaryStrategy(o) : canaryStrategy;
-  STRATEGIES.canary = ex;
-  return ex;
+  setDefaultAnalysisOptions(o);
+  return canaryStrategy;
 }
-
-STRATEGIES.canary ??= canaryStrategy;
