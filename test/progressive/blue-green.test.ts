@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RELEASE_STATUS, rollback, serviceTarget } from '../../src/release/index.ts';
-import { registerBlueGreen, settleScaleDowns } from '../../src/release/strategies/blue-green.ts';
+import { settleScaleDowns } from '../../src/release/strategies/blue-green.ts';
 import { writeGate } from '../../src/release/strategies/canary-runtime.ts';
 import {
   loadLoop,
@@ -22,7 +22,6 @@ describe('blue-green releases on the local cluster', () => {
   let env: ProgressiveEnv;
   before(async () => {
     env = await startProgressiveEnv();
-    registerBlueGreen({ templates: env.platform.platform.analysis ?? {} });
   });
   after(async () => {
     await settleScaleDowns();

@@ -6,7 +6,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RELEASE_STATUS, serviceTarget } from '../../src/release/index.ts';
-import { registerCanary } from '../../src/release/strategies/canary.ts';
 import { requestGate } from '../../src/release/strategies/canary-gates.ts';
 import { GATE_ACTIONS } from '../../src/release/strategies/canary-runtime.ts';
 import {
@@ -28,7 +27,6 @@ describe('release gates through the CLI', () => {
   const children: ChildProcess[] = [];
   before(async () => {
     env = await startProgressiveEnv();
-    registerCanary({ templates: env.platform.platform.analysis ?? {} });
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { RELEASE_STATUS, serviceTarget } from '../../src/release/index.ts';
-import { registerCanary } from '../../src/release/strategies/canary.ts';
 import { GATE_ACTIONS, writeGate } from '../../src/release/strategies/canary-runtime.ts';
 import {
   failuresWithin,
@@ -22,7 +21,6 @@ describe('canary traffic routers on the local cluster', () => {
   let env: ProgressiveEnv;
   before(async () => {
     env = await startProgressiveEnv();
-    registerCanary({ templates: env.platform.platform.analysis ?? {} });
   });
   after(async () => {
     await env?.close();

@@ -161,16 +161,91 @@ describe('rolling releases on the local cluster', () => {
       };
       const failed = await release('v8');
       assert.equal(failed.status, RELEASE_STATUS.failed);
-      assert.match(failed.failure?.reason ?? '', /hook migrate failed .*nothing was changed in the cluster/);
+      assert.match(
+        failed.failure?.reason ?? '',
+        /pre-deploy hook migrate failed .*its log ends: .*crashing.*nothing was changed in the cluster/,
+      );
       assert.ok(!failed.steps.some((s) => s.name === 'apply'));
       assert.equal(await image(), before);
       web.hooks = { backup: { name: 'backup', image: 'example.test/tools/backup:1' } };
       const ok = await release('v9');
       assert.equal(ok.status, RELEASE_STATUS.deployed, JSON.stringify(ok.failure));
-      assert.equal(ok.steps.find((s) => s.name === 'pre-deploy hooks')?.outcome, 'ok');
+      assert.equal(ok.steps.find((s) => s.name === 'pre-deploy hook backup')?.outcome, 'ok');
       assert.equal(await image(), 'example.test/shop/web:v9');
     } finally {
       delete web.hooks;
+    }
+  });
+
+  test('post-deploy hooks and Job smoke tests run after the rollout; their failure rolls back', async () => {
+    const web = env.platform.platform.services.web!;
+    const saved = { hooks: web.hooks, smokeTests: web.smokeTests };
+    const info = async () => ((await (await fetch(`${url}/api/info`)).json()) as { version: string }).version;
+    const crashing = { image: 'example.test/shop/check:1', env: { CRASH_AFTER_MS: '100', PORT: '0' } };
+    try {
+      // Tools' images are not mapped: their Jobs are simulated and succeed after a second.
+      web.hooks = {
+        postDeploy: [{ name: 'warm-cache', image: 'example.test/tools/warm:1', timeout: '20s' }],
+      };
+      web.smokeTests = [
+        ...(saved.smokeTests ?? []),
+        { name: 'e2e checkout', job: { image: 'example.test/tools/e2e:1', timeout: '20s' } },
+      ];
+      const ok = await release('v10');
+      assert.equal(ok.status, RELEASE_STATUS.deployed, JSON.stringify(ok.failure));
+      assert.deepEqual(
+        ok.steps.slice(4).map((s) => `${s.name}:${s.outcome}`),
+        ['apply:ok', 'track rollout:ok', 'post-deploy hook warm-cache:ok', 'smoke tests:ok', 'prune:ok'],
+      );
+      assert.match(ok.steps.find((s) => s.name === 'smoke tests')!.detail!, /2 passed .*e2e checkout/);
+      const job = await env.client.get(
+        'batch/v1',
+        'Job',
+        `web-smoke-e2e-checkout-r${ok.revision}`,
+        NAMESPACE,
+      );
+      const jobEnv = (
+        job!.spec as {
+          template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } };
+        }
+      ).template.spec.containers[0]!.env;
+      assert.equal(
+        jobEnv.find((e) => e.name === 'SLIPWAY_TARGET_URL')?.value,
+        url,
+        'the Job is told where to test',
+      );
+
+      // A failing post-deploy hook: the new version ran, so the previous revision is re-applied.
+      web.hooks = { postDeploy: [{ name: 'warm-cache', ...crashing }] };
+      const hookFailed = await release('v11');
+      assert.equal(hookFailed.status, RELEASE_STATUS.failed);
+      assert.match(
+        hookFailed.failure!.reason,
+        /post-deploy hook warm-cache failed \(Job web-warm-cache-r\d+\); its log ends: .*crashing/,
+      );
+      assert.equal(
+        hookFailed.steps.find((s) => s.name === `rollback to revision ${ok.revision}`)?.outcome,
+        'ok',
+      );
+      assert.ok(!hookFailed.steps.some((s) => s.name === 'smoke tests'), 'smoke tests come after the hooks');
+      assert.equal(await info(), 'v10');
+
+      // A failing Job smoke test: rolled back the same way.
+      delete web.hooks;
+      web.smokeTests = [{ name: 'e2e checkout', job: { ...crashing } }];
+      const smokeFailed = await release('v12');
+      assert.equal(smokeFailed.status, RELEASE_STATUS.failed);
+      assert.match(smokeFailed.failure!.reason, /smoke test "e2e checkout" against web failed .*crashing/);
+      assert.equal(
+        smokeFailed.steps.find((s) => s.name === `rollback to revision ${ok.revision}`)?.outcome,
+        'ok',
+      );
+      assert.equal(await info(), 'v10');
+    } finally {
+      delete web.hooks;
+      if (saved.hooks) web.hooks = saved.hooks;
+      delete web.smokeTests;
+      if (saved.smokeTests) web.smokeTests = saved.smokeTests;
     }
   });
 });
