@@ -26,6 +26,11 @@ const HEALTH_COLOR: Record<string, (s: string) => string> = {
   Missing: color.dim,
 };
 
+function imageCell(r: ServiceStatus): string {
+  const images = r.images?.join(', ') ?? '-';
+  return r.imagesDiffer ? `${color.red(images)} (not as recorded)` : images;
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -72,10 +77,12 @@ export function registerStatus(program: Command): void {
         return;
       }
       const now = Date.now();
-      const table = plainTable(['SERVICE', 'ENV', 'REVISION', 'VERSION', 'HEALTH', 'AGE', 'RELEASE']);
+      // IMAGE is what the live pod templates run, beside the VERSION the release history recorded.
+      const columns = ['SERVICE', 'ENV', 'REVISION', 'VERSION', 'IMAGE', 'HEALTH', 'AGE', 'RELEASE'];
+      const table = plainTable(columns);
       for (const r of rows) {
         if ('unreachable' in r) {
-          table.push(['*', r.environment, '', '', color.dim('unreachable'), '', r.unreachable]);
+          table.push(['*', r.environment, '', '', '', color.dim('unreachable'), '', r.unreachable]);
           continue;
         }
         const release = r.inProgress
@@ -88,6 +95,7 @@ export function registerStatus(program: Command): void {
           r.environment,
           r.revision === undefined ? '-' : String(r.revision),
           r.version ?? '-',
+          imageCell(r),
           (HEALTH_COLOR[r.health.status] ?? ((s: string) => s))(r.health.status),
           age(r.deployedAt, now),
           release,
