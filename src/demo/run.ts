@@ -1,5 +1,6 @@
 // `slipway demo`: the guided end-to-end run. Each step records a timeline entry with its figures and
 // throws a DemoStepFailure (naming the step) when something did not behave as expected.
+import { createHash } from 'node:crypto';
 import { loadPlatform } from '../config/load.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deploy, RELEASE_STATUS, type ReleaseRecord } from '../release/index.ts';
@@ -57,6 +58,18 @@ export interface DemoResources {
 }
 
 const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+
+/**
+ * A version as CI deploys it: its tag and the digest of its build (made up here, the demo service
+ * stands in for every image). A tag alone would drop the digest production pins, and production's
+ * strict policy refuses an image not pinned by digest.
+ */
+function built(tag: string): { imageTag: string; digest: string } {
+  return {
+    imageTag: tag,
+    digest: `sha256:${createHash('sha256').update(`slipway-demo ${tag}`).digest('hex')}`,
+  };
+}
 const RATE = 80;
 export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoReport> {
   const t0 = Date.now();
@@ -149,7 +162,7 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
               platform: appointments,
               service: svc,
               environment: env,
-              overrides: { imageTag: 'v1' },
+              overrides: built('v1'),
               user: 'demo',
               reason: 'slipway demo',
             },
@@ -214,7 +227,7 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
         platform: appointments,
         service: 'booking',
         environment: 'production',
-        overrides: { imageTag: 'v2', set: ['env.ERROR_RATE=0.5'] },
+        overrides: { ...built('v2'), set: ['env.ERROR_RATE=0.5'] },
         user: 'demo',
         reason: 'slipway demo: a bad version',
       },
@@ -280,7 +293,7 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
         platform: appointments,
         service: 'booking',
         environment: 'production',
-        overrides: { imageTag: 'v3' },
+        overrides: built('v3'),
         user: 'demo',
         reason: 'slipway demo: a good version',
       },
