@@ -1,8 +1,7 @@
 // Connecting a command to an environment's cluster. `cluster: local` finds the running embedded
 // cluster in <platform dir>/.slipway/cluster (cluster.json) or starts it in the background exactly as
 // `slipway cluster up` does (by running that command); real clusters go through their kubeconfig.
-import { execFileSync, spawnSync } from 'node:child_process';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { LoadedPlatform } from '../config/load.ts';
 import { getEnvironment, namespaceFor } from '../config/model.ts';
@@ -69,24 +68,4 @@ export async function connectEnvironment(
   const client = await connect(resolveTarget(env, namespace, localKubeconfig ? { localKubeconfig } : {}));
   await client.ensureNamespace(namespace);
   return client;
-}
-
-/** Who is releasing: SLIPWAY_USER, else `git config user.name`, else the OS user. */
-export function currentUser(cwd: string): string {
-  if (process.env.SLIPWAY_USER) return process.env.SLIPWAY_USER;
-  try {
-    const name = execFileSync('git', ['config', 'user.name'], {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    if (name) return name;
-  } catch {
-    // not a git checkout or no git: fall through
-  }
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }

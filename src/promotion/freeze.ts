@@ -7,7 +7,7 @@
 // restricted a day matches if either does. A start time that does not exist on a DST change day
 // (02:30 when clocks jump from 02:00 to 03:00) does not fire that day.
 import type { EnvironmentConfig } from '../config/schema.ts';
-import { parseDuration } from '../shared/duration.ts';
+import { formatTime, parseDuration } from '../shared/duration.ts';
 import { SlipwayError } from '../shared/errors.ts';
 
 export interface CronSpec {
@@ -181,12 +181,54 @@ export function lastStart(spec: CronSpec, timeZone: string, now: Date, notBefore
 
 export interface ActiveFreeze {
   name: string;
-  endsAt: Date;
+  /** Undefined for a declared freeze that lasts until someone lifts it. */
+  endsAt: Date | undefined;
+  /** Declared by a person (`slipway freeze`), not a window of slipway.yaml. */
+  declaredBy?: string;
+}
+
+/** `until 2026-12-24 18:00 UTC` or `until lifted`, for messages. */
+export function freezeUntil(f: ActiveFreeze): string {
+  return f.endsAt ? `until ${formatTime(f.endsAt)}` : 'until it is lifted (slipway unfreeze)';
+}
+
+/** A declared freeze as the store keeps it (see store/types.ts FreezeRecord). */
+export interface DeclaredFreeze {
+  id: number;
+  reason: string;
+  createdBy: string;
+  startsAt: string;
+  endsAt: string | undefined;
+  liftedAt: string | undefined;
+}
+
+/**
+ * The freeze in force at `now`: a declared one (`slipway freeze`, an emergency stop) first, else the
+ * configured window ending last.
+ */
+export function freezeInForce(
+  env: EnvironmentConfig,
+  declared: readonly DeclaredFreeze[],
+  now: Date,
+): ActiveFreeze | undefined {
+  const iso = now.toISOString();
+  const open = declared.filter(
+    (f) => f.liftedAt === undefined && f.startsAt <= iso && (f.endsAt === undefined || f.endsAt > iso),
+  );
+  if (open.length > 0) {
+    const f = open.find((x) => x.endsAt === undefined) ?? open.at(-1)!;
+    return {
+      name: `declared freeze #${f.id} by ${f.createdBy}: ${f.reason}`,
+      endsAt: f.endsAt === undefined ? undefined : new Date(f.endsAt),
+      declaredBy: f.createdBy,
+    };
+  }
+  return activeFreeze(env, now);
 }
 
 /** The freeze window open at `now` (the one ending last when several are), or undefined. */
 export function activeFreeze(env: EnvironmentConfig, now: Date): ActiveFreeze | undefined {
-  let found: ActiveFreeze | undefined;
+  let found: (ActiveFreeze & { endsAt: Date }) | undefined;
   (env.freezeWindows ?? []).forEach((w, i) => {
     const spec = parseCron(w.cron);
     const duration = parseDuration(w.duration);

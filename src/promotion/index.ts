@@ -16,7 +16,14 @@ export {
   promoteDesiredState,
   promoteDesiredStateWithChanges,
 } from './desired-state.ts';
-export { type ActiveFreeze, activeFreeze, parseCron } from './freeze.ts';
+export {
+  type ActiveFreeze,
+  activeFreeze,
+  type DeclaredFreeze,
+  freezeInForce,
+  freezeUntil,
+  parseCron,
+} from './freeze.ts';
 export { type CurrentUser, currentUser, describeUser, gitUser } from './identity.ts';
 export {
   actorName,
@@ -26,10 +33,10 @@ export {
   listPromotions,
   markPromotion,
   type OperationContext,
+  type PromotionInputs,
   type PromotionRequest,
   type PromotionView,
   readAudit,
-  recordDeployment,
   reject,
   requestPromotion,
 } from './operations.ts';

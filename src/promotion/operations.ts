@@ -15,6 +15,7 @@ import type {
   StateStore,
 } from '../store/types.ts';
 import { type AuditQuery, appendAudit, listAudit } from './audit.ts';
+import type { DeclaredFreeze } from './freeze.ts';
 import { authorize, can, personOf, type UserRef } from './roles.ts';
 import { checkPromotion } from './rules.ts';
 
@@ -34,6 +35,14 @@ export interface PromotionRequest {
   digest?: string | undefined;
   hotfix?: boolean;
   reason?: string | undefined;
+}
+
+/** What the checks read from outside the store: the source's release history and declared freezes. */
+export interface PromotionInputs {
+  /** The source environment's finished releases, from its in-cluster release history. */
+  deployments: readonly DeploymentSeen[];
+  /** Freezes declared on the target with `slipway freeze`. */
+  declaredFreezes: readonly DeclaredFreeze[];
 }
 
 export interface PromotionView {
@@ -70,6 +79,7 @@ function servicesOf(ctx: OperationContext, req: PromotionRequest): string[] {
 export async function requestPromotion(
   ctx: OperationContext,
   req: PromotionRequest,
+  inputs: PromotionInputs,
 ): Promise<PromotionRecord> {
   const { platform, now, store } = ctx;
   const actor = actorName(platform, ctx.user);
@@ -103,7 +113,7 @@ export async function requestPromotion(
       },
     );
   }
-  const deployments = await store.listDeployments({ environment: req.from });
+  const { deployments, declaredFreezes } = inputs;
   const reasons: string[] = [];
   const versions: Record<string, PromotedVersion> = {};
   let needed = 0;
@@ -119,6 +129,7 @@ export async function requestPromotion(
       hotfix,
       now,
       deployments,
+      declaredFreezes,
     });
     if (result.allowed) {
       versions[service] = result.version;
@@ -398,9 +409,4 @@ export async function markPromotion(
     });
   }
   return (await ctx.store.getPromotion(id))!;
-}
-
-/** For the release engine: a finished release, the input of soak checks. */
-export function recordDeployment(store: StateStore, d: DeploymentSeen): Promise<void> {
-  return store.recordDeployment(d);
 }

@@ -17,7 +17,7 @@ import { getEnvironment } from '../config/model.ts';
 import type { EnvironmentConfig } from '../config/schema.ts';
 import { formatDuration, formatTime, parseDuration } from '../shared/duration.ts';
 import type { DeploymentSeen, PromotedVersion } from '../store/types.ts';
-import { activeFreeze } from './freeze.ts';
+import { type DeclaredFreeze, freezeInForce, freezeUntil } from './freeze.ts';
 import { can, personOf, type UserRef, whoMay } from './roles.ts';
 
 export interface PromotionCheckInput {
@@ -31,8 +31,10 @@ export interface PromotionCheckInput {
   user: UserRef;
   hotfix: boolean;
   now: Date;
-  /** What the release engine reported; only `from`'s entries for the service are used. */
+  /** What ran in `from`, from its in-cluster release history; only `from`'s entries for the service are used. */
   deployments: readonly DeploymentSeen[];
+  /** Freezes declared with `slipway freeze` on the target. */
+  declaredFreezes?: readonly DeclaredFreeze[];
 }
 
 export type PromotionCheck =
@@ -175,10 +177,10 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
   }
 
   // Freeze windows.
-  const freeze = activeFreeze(target, now);
-  if (freeze && !hotfix) {
+  const freeze = freezeInForce(target, input.declaredFreezes ?? [], now);
+  if (freeze && (!hotfix || freeze.declaredBy !== undefined)) {
     reasons.push(
-      `${to} is frozen (${freeze.name}) until ${formatTime(freeze.endsAt)}; only a hotfix (--hotfix) may be released now`,
+      `${to} is frozen (${freeze.name}) ${freezeUntil(freeze)}; ${freeze.declaredBy !== undefined ? 'nothing may be released until it ends' : 'only a hotfix (--hotfix) may be released now'}`,
     );
   }
 

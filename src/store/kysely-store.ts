@@ -9,8 +9,8 @@ import type {
   AuditEntry,
   AuditFilter,
   AuditRecord,
-  DeploymentSeen,
-  DeploymentStatus,
+  FreezeRecord,
+  NewFreeze,
   NewPromotion,
   PromotionRecord,
   PromotionStatus,
@@ -50,6 +50,19 @@ function isBusy(e: unknown): boolean {
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
+
+function toFreeze(r: Selectable<StoreTables['freezes']>): FreezeRecord {
+  return {
+    id: r.id,
+    environment: r.environment,
+    reason: r.reason,
+    createdBy: r.created_by,
+    startsAt: r.starts_at,
+    endsAt: opt(r.ends_at),
+    liftedAt: opt(r.lifted_at),
+    liftedBy: opt(r.lifted_by),
+  };
+}
 
 function toPromotion(r: PromotionRow): PromotionRecord {
   return {
@@ -235,33 +248,37 @@ export class KyselyStateStore implements StateStore {
     return rows.map(toAudit);
   }
 
-  async recordDeployment(d: DeploymentSeen): Promise<void> {
-    await this.db
-      .insertInto('deployments_seen')
+  async insertFreeze(f: NewFreeze): Promise<FreezeRecord> {
+    const row = await this.db
+      .insertInto('freezes')
       .values({
-        environment: d.environment,
-        service: d.service,
-        version: d.version ?? null,
-        digest: d.digest ?? null,
-        status: d.status,
-        finished_at: d.finishedAt,
+        environment: f.environment,
+        reason: f.reason,
+        created_by: f.createdBy,
+        starts_at: f.startsAt,
+        ends_at: f.endsAt ?? null,
       })
-      .execute();
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toFreeze(row);
   }
 
-  async listDeployments(filter: { environment?: string; service?: string } = {}): Promise<DeploymentSeen[]> {
-    let q = this.db.selectFrom('deployments_seen').selectAll();
+  async listFreezes(filter: { environment?: string } = {}): Promise<FreezeRecord[]> {
+    let q = this.db.selectFrom('freezes').selectAll();
     if (filter.environment !== undefined) q = q.where('environment', '=', filter.environment);
-    if (filter.service !== undefined) q = q.where('service', '=', filter.service);
-    const rows = await q.orderBy('finished_at').execute();
-    return rows.map((r) => ({
-      environment: r.environment,
-      service: r.service,
-      version: opt(r.version),
-      digest: opt(r.digest),
-      status: r.status as DeploymentStatus,
-      finishedAt: r.finished_at,
-    }));
+    return (await q.orderBy('id').execute()).map(toFreeze);
+  }
+
+  async liftFreezes(environment: string, by: string, at: string): Promise<FreezeRecord[]> {
+    const rows = await this.db
+      .updateTable('freezes')
+      .set({ lifted_at: at, lifted_by: by })
+      .where('environment', '=', environment)
+      .where('lifted_at', 'is', null)
+      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', at)]))
+      .returningAll()
+      .execute();
+    return rows.map(toFreeze);
   }
 
   async close(): Promise<void> {

@@ -44,6 +44,16 @@ export interface StoreTables {
     status: string;
     finished_at: string;
   };
+  freezes: {
+    id: Generated<number>;
+    environment: string;
+    reason: string;
+    created_by: string;
+    starts_at: string;
+    ends_at: string | null;
+    lifted_at: string | null;
+    lifted_by: string | null;
+  };
 }
 
 // Migrations use Kysely<any> by kysely's own advice: they describe how the schema got here, not what
@@ -117,6 +127,25 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
           .on('deployments_seen')
           .columns(['environment', 'service', 'finished_at'])
           .execute();
+      },
+    },
+    // Freezes declared by a person (`slipway freeze`): an emergency stop beside the configured windows.
+    '0002_freezes': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('freezes')
+          .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('environment', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('starts_at', 'text', (c) => c.notNull())
+          .addColumn('ends_at', 'text')
+          .addColumn('lifted_at', 'text')
+          .addColumn('lifted_by', 'text')
+          .execute();
+        await db.schema.createIndex('freezes_env').on('freezes').columns(['environment']).execute();
       },
     },
   };

@@ -62,6 +62,11 @@ export const AUDIT_ACTIONS = [
   'permission-denied',
   'expire',
   'hotfix',
+  'resume',
+  'advance',
+  'apply',
+  'freeze',
+  'unfreeze',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -91,7 +96,7 @@ export interface AuditFilter {
 
 export type DeploymentStatus = 'succeeded' | 'failed' | 'rolledBack' | 'aborted';
 
-/** A finished release as the release engine reports it. */
+/** A finished release as promotion's checks see it (read from the in-cluster release history). */
 export interface DeploymentSeen {
   environment: string;
   service: string;
@@ -100,6 +105,21 @@ export interface DeploymentSeen {
   status: DeploymentStatus;
   finishedAt: string;
 }
+
+/** A freeze declared by a person: no release into the environment until it ends or is lifted. */
+export interface FreezeRecord {
+  id: number;
+  environment: string;
+  reason: string;
+  createdBy: string;
+  startsAt: string;
+  /** Undefined: until lifted. */
+  endsAt: string | undefined;
+  liftedAt: string | undefined;
+  liftedBy: string | undefined;
+}
+
+export type NewFreeze = Omit<FreezeRecord, 'id' | 'liftedAt' | 'liftedBy'>;
 
 export interface StateStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -130,7 +150,10 @@ export interface StateStore {
   appendAudit(entry: AuditEntry, hashOf: (seq: number, prevHash: string) => string): Promise<AuditRecord>;
   /** In seq order. */
   listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
-  recordDeployment(d: DeploymentSeen): Promise<void>;
-  listDeployments(filter?: { environment?: string; service?: string }): Promise<DeploymentSeen[]>;
+  insertFreeze(f: NewFreeze): Promise<FreezeRecord>;
+  /** Freezes of the environment (all when omitted), oldest first. */
+  listFreezes(filter?: { environment?: string }): Promise<FreezeRecord[]>;
+  /** Lifts every open freeze of the environment; answers the ones lifted. */
+  liftFreezes(environment: string, by: string, at: string): Promise<FreezeRecord[]>;
   close(): Promise<void>;
 }

@@ -145,12 +145,19 @@ describe('slipway plan and apply against the local cluster', () => {
     const none = await slipway(dir, undefined, ['plan', '--env', 'dev', '--detailed-exitcode']);
     assert.equal(none.code, 0, none.stdout + none.stderr);
     assert.match(none.stdout, /nothing to do: 3 in sync/);
-    const seen = await withStore(dir, (s) => s.listDeployments({ environment: 'dev' }));
-    assert.deepEqual(seen.map((d) => `${d.service} ${d.version} ${d.status}`).sort(), [
-      'booking v1.3.0 succeeded',
-      'notification v0.9.0 succeeded',
-      'search v2.0.0 succeeded',
-    ]);
+    // Each release of the apply is audited as `deploy` with its outcome, beside the apply itself.
+    const audit = await withStore(dir, (s) => s.listAudit({ environment: 'dev' }));
+    assert.deepEqual(
+      audit
+        .filter((e) => e.action === 'deploy' && e.detail['outcome'] === 'succeeded')
+        .map((e) => `${e.service} ${e.detail['version']}`)
+        .sort(),
+      ['booking v1.3.0', 'notification v0.9.0', 'search v2.0.0'],
+    );
+    assert.deepEqual(
+      audit.filter((e) => e.action === 'apply').map((e) => e.detail['outcome']),
+      ['requested', 'succeeded', 'requested', 'succeeded'],
+    );
     const unknown = await slipway(dir, undefined, ['plan', '--env', 'dve', '--detailed-exitcode']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /did you mean "dev"/);

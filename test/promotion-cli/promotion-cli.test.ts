@@ -9,7 +9,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { ago, ehealthCopy, git, HOUR, removeDir, seedDeployment, slipway } from './support.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
+import {
+  ago,
+  ehealthCopy,
+  git,
+  HOUR,
+  removeDir,
+  seedDeployment,
+  slipway,
+  startCopyCluster,
+} from './support.ts';
 
 const idOf = (stdout: string): number => {
   const m = /promotion #(\d+)/.exec(stdout);
@@ -26,7 +36,8 @@ const service = (dir: string, env: string, name: string) => {
 
 describe('slipway promote, approve, reject, audit (ehealth copy, SQLite)', () => {
   let dir: string;
-  before(() => {
+  let cluster: LocalCluster | undefined;
+  before(async () => {
     dir = ehealthCopy('slipway-promotion-cli-', (yaml) =>
       yaml
         .replace('      approvals: 1\n', '      approvals: 1\n      soak: 1h\n')
@@ -35,8 +46,13 @@ describe('slipway promote, approve, reject, audit (ehealth copy, SQLite)', () =>
           '      admin: [mette.hansen]\n    freezeWindows:\n      - { name: change-freeze, cron: "* * * * *", duration: 2h }\n',
         ),
     );
+    // What runs where is read from the in-cluster release history: seedDeployment writes it there.
+    cluster = await startCopyCluster(dir);
   });
-  after(() => removeDir(dir));
+  after(async () => {
+    await cluster?.stop();
+    removeDir(dir);
+  });
 
   test('release notes between two versions, named or read from desired state', async () => {
     git(dir, ['tag', 'v4.2.1']);

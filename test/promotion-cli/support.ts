@@ -4,6 +4,12 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runningLocalCluster } from '../../src/cli/target.ts';
+import { loadPlatform } from '../../src/config/load.ts';
+import { namespaceFor } from '../../src/config/model.ts';
+import { connect } from '../../src/kube/client.ts';
+import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import { serviceTarget } from '../../src/release/engine.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { DeploymentSeen, StateStore } from '../../src/store/types.ts';
 
@@ -93,12 +99,43 @@ export async function withStore<T>(dir: string, fn: (s: StateStore) => Promise<T
   }
 }
 
-/** What the release engine would report after a release (so soak and "what runs" checks have input). */
-export function seedDeployment(
+/**
+ * Starts the copy's local cluster in this process (the CLI finds it through .slipway/cluster, as it
+ * finds one that `slipway cluster up` started); stop() it in `after`.
+ */
+export function startCopyCluster(dir: string): Promise<LocalCluster> {
+  return startLocalCluster({ dir: join(dir, '.slipway', 'cluster'), log: () => {} });
+}
+
+/**
+ * A finished release in the copy's in-cluster history, as the engine writes it (what promotion reads
+ * to know what runs and since when). Needs the cluster of startCopyCluster.
+ */
+export async function seedDeployment(
   dir: string,
   d: Omit<DeploymentSeen, 'status' | 'digest'> & Partial<Pick<DeploymentSeen, 'status' | 'digest'>>,
 ): Promise<void> {
-  return withStore(dir, (s) => s.recordDeployment({ status: 'succeeded', digest: undefined, ...d }));
+  const platform = await loadPlatform(dir);
+  const kubeconfigPath = runningLocalCluster(dir);
+  if (!kubeconfigPath) throw new Error(`no local cluster runs for ${dir}: call startCopyCluster first`);
+  const namespace = namespaceFor(platform, d.environment);
+  const client = await connect({ kubeconfigPath, namespace });
+  await client.ensureNamespace(namespace);
+  const t = serviceTarget(client, { platform, service: d.service, environment: d.environment });
+  await t.history.create({
+    platform: platform.platform.name,
+    service: d.service,
+    environment: d.environment,
+    status: (d.status ?? 'succeeded') === 'succeeded' ? 'deployed' : 'failed',
+    strategy: 'rolling',
+    version: { ...(d.version ? { tag: d.version } : {}), ...(d.digest ? { digest: d.digest } : {}) },
+    values: {},
+    manifests: [],
+    startedBy: 'seed',
+    startedAt: d.finishedAt,
+    endedAt: d.finishedAt,
+    steps: [],
+  });
 }
 
 export const ago = (ms: number) => new Date(Date.now() - ms).toISOString();

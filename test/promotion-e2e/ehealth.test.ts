@@ -16,14 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { connect } from '../../src/kube/client.ts';
 import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
 import { serviceUrl } from '../../src/release/smoke.ts';
-import {
-  DEMO_SERVICE,
-  ehealthCopy,
-  git,
-  removeDir,
-  slipway as run,
-  withStore,
-} from '../promotion-cli/support.ts';
+import { DEMO_SERVICE, ehealthCopy, git, removeDir, slipway as run } from '../promotion-cli/support.ts';
 
 const SECRETS: Record<string, string> = {};
 for (const e of ['INTTEST', 'EXTTEST', 'PREPROD', 'PROD']) {
@@ -203,24 +196,32 @@ terminationGracePeriodSeconds: 2
     assert.equal(info.version, 'v4.2.0');
 
     const audit = await slipway('mette.hansen', ['audit', '--env', 'prod', '--output', 'json']);
-    const actions = (JSON.parse(audit.stdout) as Array<{ action: string; actor: string }>).map(
-      (e) => `${e.action}:${e.actor}`,
-    );
+    const actions = (
+      JSON.parse(audit.stdout) as Array<{ action: string; actor: string; detail: { outcome?: string } }>
+    ).map((e) => `${e.action}:${e.actor}${e.detail.outcome ? `:${e.detail.outcome}` : ''}`);
     assert.deepEqual(actions, [
-      'deploy:jens.poulsen',
-      'promote:jens.poulsen',
+      'apply:jens.poulsen:requested',
+      'deploy:jens.poulsen:succeeded',
+      'apply:jens.poulsen:succeeded',
+      'promote:jens.poulsen:requested',
       'permission-denied:jens.poulsen',
       'approve:mette.hansen',
       'approve:sofie.berg',
-      'deploy:sofie.berg',
-      'deploy:jens.poulsen',
+      'deploy:sofie.berg:succeeded',
+      'apply:jens.poulsen:requested',
+      'deploy:jens.poulsen:succeeded',
+      'apply:jens.poulsen:succeeded',
     ]);
     const verify = await slipway('mette.hansen', ['audit', 'verify']);
     assert.equal(verify.code, 0, verify.stdout);
-    const seen = await withStore(dir, (s) => s.listDeployments({ environment: 'prod' }));
+    // What promotion reads as running: prod's in-cluster history, the revert included.
+    const history = await slipway('mette.hansen', ['history', 'telemed-api', '--env', 'prod', '-o', 'json']);
+    assert.equal(history.code, 0, history.stderr);
     assert.deepEqual(
-      seen.map((d) => `${d.version} ${d.status}`),
-      ['v4.2.0 succeeded', 'v4.3.0-rc.2 succeeded', 'v4.2.0 succeeded'],
+      (JSON.parse(history.stdout) as Array<{ version: { tag?: string }; status: string }>).map(
+        (r) => `${r.version.tag} ${r.status}`,
+      ),
+      ['v4.2.0 deployed', 'v4.3.0-rc.2 superseded', 'v4.2.0 superseded'],
     );
   });
 });

@@ -11,13 +11,14 @@ import {
   listPromotions,
   markPromotion,
   type OperationContext,
+  type PromotionRequest,
   readAudit,
   reject,
   requestPromotion,
 } from '../../src/promotion/operations.ts';
 import { authorize } from '../../src/promotion/roles.ts';
 import { SlipwayError } from '../../src/shared/errors.ts';
-import type { StateStore } from '../../src/store/types.ts';
+import type { DeploymentSeen, StateStore } from '../../src/store/types.ts';
 import { describeEachBackend } from '../store/backends.ts';
 import { fixturePlatform } from './fixture.ts';
 
@@ -39,12 +40,23 @@ const isError = (type: string, message: RegExp) => (e: unknown) => {
   return true;
 };
 
-async function seed(store: StateStore) {
+/** What the source environments' release histories hold (the operations layer reads them from the cluster). */
+let seen: DeploymentSeen[] = [];
+
+function request(c: OperationContext, r: PromotionRequest) {
+  return requestPromotion(c, r, {
+    deployments: seen.filter((d) => d.environment === r.from),
+    declaredFreezes: [],
+  });
+}
+
+async function seed(_store: StateStore) {
+  seen = [];
   for (const [service, version] of [
     ['booking', 'v1.4.2'],
     ['search', 'v2.0.0'],
   ] as const) {
-    await store.recordDeployment({
+    seen.push({
       environment: 'staging',
       service,
       version,
@@ -52,7 +64,7 @@ async function seed(store: StateStore) {
       status: 'succeeded',
       finishedAt: '2026-03-01T09:00:00.000Z',
     });
-    await store.recordDeployment({
+    seen.push({
       environment: 'development',
       service,
       version: `${version}-hot`,
@@ -75,7 +87,7 @@ describeEachBackend('promotion operations', (fresh) => {
     const store = await fresh(t);
     if (!store) return;
     await seed(store);
-    const p = await requestPromotion(ctx(store, 'dave'), {
+    const p = await request(ctx(store, 'dave'), {
       service: 'booking',
       from: 'staging',
       to: 'production',
@@ -141,12 +153,12 @@ describeEachBackend('promotion operations', (fresh) => {
     const store = await fresh(t);
     if (!store) return;
     await seed(store);
-    const a = await requestPromotion(ctx(store, 'anna'), {
+    const a = await request(ctx(store, 'anna'), {
       service: 'booking',
       from: 'staging',
       to: 'production',
     });
-    const b = await requestPromotion(ctx(store, 'dave'), {
+    const b = await request(ctx(store, 'dave'), {
       service: 'search',
       from: 'staging',
       to: 'production',
@@ -177,7 +189,7 @@ describeEachBackend('promotion operations', (fresh) => {
     const store = await fresh(t);
     if (!store) return;
     await seed(store);
-    const a = await requestPromotion(ctx(store, 'anna'), {
+    const a = await request(ctx(store, 'anna'), {
       service: 'booking',
       from: 'staging',
       to: 'production',
@@ -185,7 +197,7 @@ describeEachBackend('promotion operations', (fresh) => {
     const rejected = await reject(ctx(store, 'bob'), a.id, 'error budget spent');
     assert.equal(rejected.promotion.status, 'rejected');
     await assert.rejects(approve(ctx(store, 'carol'), a.id), isError('conflict', /is rejected/));
-    const b = await requestPromotion(ctx(store, 'anna'), {
+    const b = await request(ctx(store, 'anna'), {
       service: 'booking',
       from: 'staging',
       to: 'production',
@@ -210,7 +222,7 @@ describeEachBackend('promotion operations', (fresh) => {
     if (!store) return;
     await seed(store);
     await assert.rejects(
-      requestPromotion(ctx(store, 'anna'), { service: 'booking', from: 'development', to: 'production' }),
+      request(ctx(store, 'anna'), { service: 'booking', from: 'development', to: 'production' }),
       (e: unknown) => {
         assert.ok(e instanceof SlipwayError && e.type === 'policy');
         assert.deepEqual(e.details, [
@@ -220,7 +232,7 @@ describeEachBackend('promotion operations', (fresh) => {
       },
     );
     await assert.rejects(
-      requestPromotion(ctx(store, 'anna', SATURDAY), {
+      request(ctx(store, 'anna', SATURDAY), {
         service: 'booking',
         from: 'staging',
         to: 'production',
@@ -228,7 +240,7 @@ describeEachBackend('promotion operations', (fresh) => {
       (e: unknown) => e instanceof SlipwayError && /frozen \(weekend\)/.test(e.details[0] ?? ''),
     );
     // A hotfix goes through the freeze and skips staging, and is marked.
-    const hot = await requestPromotion(ctx(store, 'anna', SATURDAY), {
+    const hot = await request(ctx(store, 'anna', SATURDAY), {
       service: 'booking',
       from: 'development',
       to: 'production',
@@ -237,7 +249,7 @@ describeEachBackend('promotion operations', (fresh) => {
     assert.equal(hot.hotfix, true);
     assert.deepEqual(hot.versions, { booking: { version: 'v1.4.2-hot' } });
     await assert.rejects(
-      requestPromotion(ctx(store, 'bob'), { service: 'booking', from: 'staging', to: 'production' }),
+      request(ctx(store, 'bob'), { service: 'booking', from: 'staging', to: 'production' }),
       isError('forbidden', /bob may not deploy to production/),
     );
     await assert.rejects(approve(ctx(store, 'bob'), 999), isError('notFound', /no promotion #999/));
@@ -284,14 +296,14 @@ describeEachBackend('promotion operations', (fresh) => {
     await seed(store);
     // Promoting all services reports the reasons per service.
     await assert.rejects(
-      requestPromotion(ctx(store, 'ci', TUESDAY), { service: 'all', from: 'development', to: 'staging' }),
+      request(ctx(store, 'ci', TUESDAY), { service: 'all', from: 'development', to: 'staging' }),
       (e: unknown) =>
         e instanceof SlipwayError &&
         e.details.length === 2 &&
         e.details[0]!.startsWith('booking: v1.4.2-hot has run in development for 5m of the required 30m'),
     );
     const later = hoursAfter(TUESDAY, 1);
-    const p = await requestPromotion(ctx(store, 'ci', later), {
+    const p = await request(ctx(store, 'ci', later), {
       service: 'all',
       from: 'development',
       to: 'staging',
@@ -301,24 +313,24 @@ describeEachBackend('promotion operations', (fresh) => {
     assert.deepEqual(p.versions, { booking: { version: 'v1.4.2-hot' }, search: { version: 'v2.0.0-hot' } });
     assert.equal((await listPromotions(ctx(store, 'eve'))).length, 1);
     await assert.rejects(
-      requestPromotion(ctx(store, 'ci', later), { service: 'booking', from: 'development', to: 'staging' }),
+      request(ctx(store, 'ci', later), { service: 'booking', from: 'development', to: 'staging' }),
       isError('conflict', /promotion #\d+ of all to staging is already approved/),
     );
     await assert.rejects(
-      requestPromotion(ctx(store, 'ci', later), { service: 'bookng', from: 'development', to: 'staging' }),
+      request(ctx(store, 'ci', later), { service: 'bookng', from: 'development', to: 'staging' }),
       isError('notFound', /unknown service "bookng" — did you mean "booking"/),
     );
     // A request that has expired does not block a new one.
-    const a = await requestPromotion(ctx(store, 'anna'), {
+    const a = await request(ctx(store, 'anna'), {
       service: 'booking',
       from: 'staging',
       to: 'production',
     });
     await assert.rejects(
-      requestPromotion(ctx(store, 'anna'), { service: 'booking', from: 'staging', to: 'production' }),
+      request(ctx(store, 'anna'), { service: 'booking', from: 'staging', to: 'production' }),
       isError('conflict', /already requested/),
     );
-    const next = await requestPromotion(ctx(store, 'anna', hoursAfter(TUESDAY, 30)), {
+    const next = await request(ctx(store, 'anna', hoursAfter(TUESDAY, 30)), {
       service: 'booking',
       from: 'staging',
       to: 'production',

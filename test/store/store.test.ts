@@ -133,42 +133,39 @@ describeEachBackend('state store', (fresh) => {
     );
   });
 
-  test('deployments seen: recorded and listed in time order', async (t) => {
+  test('declared freezes: inserted, listed, lifted once', async (t) => {
     const store = await fresh(t);
     if (!store) return;
-    await store.recordDeployment({
-      environment: 'staging',
-      service: 'booking',
-      version: 'v2',
-      digest: undefined,
-      status: 'succeeded',
-      finishedAt: at(10).toISOString(),
-    });
-    await store.recordDeployment({
-      environment: 'staging',
-      service: 'booking',
-      version: 'v1',
-      digest: undefined,
-      status: 'failed',
-      finishedAt: at(5).toISOString(),
-    });
-    await store.recordDeployment({
+    const open = await store.insertFreeze({
       environment: 'production',
-      service: 'booking',
-      version: 'v1',
-      digest: undefined,
-      status: 'succeeded',
-      finishedAt: at(1).toISOString(),
+      reason: 'incident',
+      createdBy: 'anna',
+      startsAt: at(1).toISOString(),
+      endsAt: undefined,
     });
-    const staging = await store.listDeployments({ environment: 'staging', service: 'booking' });
+    await store.insertFreeze({
+      environment: 'production',
+      reason: 'over',
+      createdBy: 'anna',
+      startsAt: at(1).toISOString(),
+      endsAt: at(2).toISOString(),
+    });
+    await store.insertFreeze({
+      environment: 'staging',
+      reason: 'other',
+      createdBy: 'bob',
+      startsAt: at(1).toISOString(),
+      endsAt: undefined,
+    });
+    assert.equal((await store.listFreezes({ environment: 'production' })).length, 2);
+    const lifted = await store.liftFreezes('production', 'bob', at(5).toISOString());
     assert.deepEqual(
-      staging.map((d) => [d.version, d.status]),
-      [
-        ['v1', 'failed'],
-        ['v2', 'succeeded'],
-      ],
+      lifted.map((f) => [f.id, f.liftedBy]),
+      [[open.id, 'bob']],
+      'only the freeze still in force is lifted',
     );
-    assert.equal((await store.listDeployments()).length, 3);
+    assert.deepEqual(await store.liftFreezes('production', 'bob', at(6).toISOString()), []);
+    assert.equal((await store.listFreezes()).length, 3);
   });
 
   test('audit: appended in a chain, filtered, verified', async (t) => {

@@ -1,10 +1,10 @@
 // `slipway apply --env E [--target svc…]`: reconciles the environment to its desired state, service by
 // service in priority order, each with its own strategy; stops at the first failure and says what was
-// done and what was not. Exit 0 when everything planned was released, 1 otherwise.
+// done and what was not; through the apply operation and its gates (role, freeze, audit). Exit 0 when everything planned was released, 1 otherwise.
 import type { Command } from '@commander-js/extra-typings';
-import { applyEnvironment } from '../../promotion/apply.ts';
+import { applyEnvironment } from '../../operations/apply.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
-import { cliRunner, withSession } from './promote.ts';
+import { STORE_HELP, withSession } from '../session.ts';
 
 export function registerApply(program: Command): void {
   program
@@ -17,13 +17,14 @@ export function registerApply(program: Command): void {
     .option('--hotfix', 'release through a freeze window (where the environment accepts hotfixes)', false)
     .option('--reason <text>', 'why (kept in each release and the audit log)')
     .option(
-      '--store <url>',
-      'state store: a SQLite path or postgres:// URL (default SLIPWAY_STORE, else .slipway/state.db)',
+      '--override-freeze <reason>',
+      'apply through a freeze window or declared freeze (admins of the environment only; audited)',
     )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
-      await withSession(command, options.store, async ({ ctx }) => {
+      await withSession(command, { store: options.store, format }, async ({ ctx }) => {
         const out = (s: string) => {
           if (format === 'text') process.stdout.write(s);
         };
@@ -32,7 +33,7 @@ export function registerApply(program: Command): void {
           ...(options.target ? { targets: options.target } : {}),
           hotfix: options.hotfix,
           ...(options.reason ? { reason: options.reason } : {}),
-          runner: await cliRunner(format),
+          overrideFreeze: options.overrideFreeze,
           onStart: (s) => out(`${color.cyan('→')} ${s.summary}\n`),
         });
         if (format === 'json') {

@@ -3,15 +3,13 @@
 // `slipway reject <id> --reason R` rejects it (or withdraws it, for the requester).
 import type { Command } from '@commander-js/extra-typings';
 import Table from 'cli-table3';
-import { approve, expirePromotions, listPromotions, reject } from '../../promotion/index.ts';
-import { runPromotion } from '../../promotion/run.ts';
+import { approvePromotion, rejectPromotion } from '../../operations/promotion.ts';
+import { expirePromotions, listPromotions } from '../../promotion/index.ts';
 import { usageError } from '../../shared/errors.ts';
 import { PROMOTION_STATUSES, type PromotionStatus } from '../../store/types.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
-import { cliRunner, printRun, whoMayApprove, withSession } from './promote.ts';
-
-const STORE_HELP =
-  'state store: a SQLite path or postgres:// URL (default SLIPWAY_STORE, else .slipway/state.db)';
+import { STORE_HELP, withSession } from '../session.ts';
+import { printRun, whoMayApprove } from './promote.ts';
 
 function parseId(text: string): number {
   const id = Number(text.replace(/^#/, ''));
@@ -36,7 +34,7 @@ export function registerApprovals(program: Command): void {
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
-      await withSession(command, options.store, async ({ ctx }) => {
+      await withSession(command, { store: options.store }, async ({ ctx }) => {
         await expirePromotions({ store: ctx.store, now: ctx.now });
         const status: PromotionStatus[] = options.all ? [...PROMOTION_STATUSES] : ['requested'];
         const list = await listPromotions(ctx, { status, ...(options.env ? { to: options.env } : {}) });
@@ -103,8 +101,11 @@ export function registerApprovals(program: Command): void {
     .action(async (idText, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
       const id = parseId(idText);
-      await withSession(command, options.store, async ({ ctx }) => {
-        const view = await approve(ctx, id, options.comment);
+      await withSession(command, { store: options.store }, async ({ ctx }) => {
+        const { view, run } = await approvePromotion(ctx, id, options.comment, {
+          commit: options.commit,
+          deploy: options.deploy,
+        });
         const p = view.promotion;
         const count = view.approvals.filter((a) => a.decision === 'approved').length;
         if (p.status !== 'approved') {
@@ -119,12 +120,7 @@ export function registerApprovals(program: Command): void {
           process.stdout.write(
             `promotion #${id} approved (${count} of ${p.approvalsNeeded}): ${versionsText(p.versions)} from ${p.from} to ${p.to}\n`,
           );
-        const r = await runPromotion(ctx, id, {
-          commit: options.commit,
-          deploy: options.deploy,
-          ...(options.deploy ? { runner: await cliRunner(format) } : {}),
-        });
-        printRun(r, format);
+        if (run) printRun(run, format);
       });
     });
 
@@ -138,8 +134,8 @@ export function registerApprovals(program: Command): void {
     .action(async (idText, options, command) => {
       const format = parseOutputFormat(options.output);
       const id = parseId(idText);
-      await withSession(command, options.store, async ({ ctx }) => {
-        const view = await reject(ctx, id, options.reason);
+      await withSession(command, { store: options.store }, async ({ ctx }) => {
+        const view = await rejectPromotion(ctx, id, options.reason);
         if (format === 'json') printJson(view);
         else process.stdout.write(`promotion #${id} rejected: ${options.reason}\n`);
       });

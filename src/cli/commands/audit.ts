@@ -8,7 +8,7 @@ import { isDuration, parseDuration } from '../../shared/duration.ts';
 import { usageError } from '../../shared/errors.ts';
 import { AUDIT_ACTIONS, type AuditAction } from '../../store/types.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
-import { withSession } from './promote.ts';
+import { withSession } from '../session.ts';
 
 /** `2d`, `90m` (ago) or an ISO time → ISO time. */
 export function parseSince(text: string, now: Date): string {
@@ -63,7 +63,7 @@ export function registerAudit(program: Command): void {
         });
       if (options.action !== undefined && !AUDIT_ACTIONS.includes(options.action as AuditAction))
         throw usageError(`--action must be one of ${AUDIT_ACTIONS.join(', ')}`);
-      await withSession(command, options.store, async ({ ctx }) => {
+      await withSession(command, { store: options.store }, async ({ ctx }) => {
         if (options.head) {
           const head = await auditHead(ctx.store);
           if (format === 'json') printJson(head ?? null);

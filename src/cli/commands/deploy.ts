@@ -1,138 +1,13 @@
 // `slipway deploy <service> --env E`: one release with live progress (step lines and rollout status;
-// JSON lines with --output json). Exit 0 deployed, 1 failed (rolled back or not), 2 input errors.
+// JSON lines with --output json), through the deploy operation and its gates (role, freeze,
+// approvals, audit). Exit 0 deployed, 1 failed or refused, 2 input errors.
 import type { Command } from '@commander-js/extra-typings';
-import { loadPlatform } from '../../config/load.ts';
-import type { ObjectProgress, ReleaseEvents, ReleaseRecord } from '../../release/index.ts';
-import { color, parseOutputFormat } from '../output.ts';
-import { connectEnvironment, currentUser } from '../target.ts';
+import { deployService } from '../../operations/release.ts';
+import { parseDuration } from '../../release/plan.ts';
+import { printOutcome, withLiveView } from '../events.ts';
+import { parseOutputFormat } from '../output.ts';
+import { STORE_HELP, withSession } from '../session.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
-
-const ms = (a: string, b: string | undefined) =>
-  b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '';
-
-/** Plain lines (a TTY gets colours and in-place rollout status), or one JSON object per line. */
-export function consoleEvents(format: 'text' | 'json'): ReleaseEvents {
-  const out = (s: string) => process.stderr.write(s);
-  if (format === 'json') {
-    const line = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
-    return {
-      step: (s) => line({ event: 'step', ...s }),
-      progress: (p) => line({ event: 'progress', objects: p }),
-      log: (l) => line({ event: 'log', line: l }),
-    };
-  }
-  const tty = process.stderr.isTTY === true;
-  let live = false;
-  const clearLive = () => {
-    if (live) out('\r\x1b[2K');
-    live = false;
-  };
-  return {
-    step(s) {
-      clearLive();
-      if (!s.endedAt) {
-        out(`${color.cyan('→')} ${s.name}\n`);
-        return;
-      }
-      const mark =
-        s.outcome === 'ok' ? color.green('✔') : s.outcome === 'failed' ? color.red('✖') : color.dim('-');
-      out(
-        `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}\n`,
-      );
-    },
-    progress(p: ObjectProgress[]) {
-      const text = p
-        .map((o) => {
-          const pods = o.pods
-            .filter((x) => x.isNew && (!x.ready || x.restarts > 0))
-            .map(
-              (x) =>
-                `${x.name} ${x.phase}${x.reason ? ` ${x.reason}` : ''}${x.restarts ? ` restarts ${x.restarts}` : ''}`,
-            );
-          return `${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available${pods.length ? ` [${pods.join(', ')}]` : ''}`;
-        })
-        .join('; ');
-      if (tty) {
-        clearLive();
-        out(`  ${color.dim(text.slice(0, (process.stderr.columns ?? 120) - 3))}`);
-        live = true;
-      } else out(`  ${text}\n`);
-    },
-    log(l) {
-      clearLive();
-      out(`  ${color.dim(l)}\n`);
-    },
-  };
-}
-
-/**
- * On a TTY (text output): a listr2 live view of `run` — one task whose output lists the steps done and
- * the rollout status in place. Elsewhere `run` just gets the plain-line events.
- */
-export async function withLiveView<T>(
-  title: string,
-  format: 'text' | 'json',
-  run: (events: ReleaseEvents) => Promise<T>,
-): Promise<T> {
-  if (format !== 'text' || process.stderr.isTTY !== true || process.env.CI)
-    return await run(consoleEvents(format));
-  const { Listr } = await import('listr2');
-  let result: T | undefined;
-  const list = new Listr(
-    [
-      {
-        title,
-        task: async (_ctx, task) => {
-          // Each assignment to task.output adds a line to the task's output bar (the last 20 show).
-          const events: ReleaseEvents = {
-            step(s) {
-              if (!s.endedAt) {
-                task.title = `${title}: ${s.name}`;
-                return;
-              }
-              const mark = s.outcome === 'ok' ? color.green('✔') : color.red('✖');
-              task.output = `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}`;
-            },
-            progress(p) {
-              for (const o of p)
-                task.output = color.dim(
-                  `  ${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available`,
-                );
-            },
-            log(line) {
-              task.output = color.dim(`  ${line}`);
-            },
-          };
-          result = await run(events);
-          task.title = title;
-        },
-        rendererOptions: { outputBar: 20, persistentOutput: true },
-      },
-    ],
-    { renderer: 'default', exitOnError: true },
-  );
-  await list.run();
-  return result as T;
-}
-
-export function printOutcome(r: ReleaseRecord, format: 'text' | 'json', what = 'release'): void {
-  if (format === 'json') {
-    const { manifests: _m, values: _v, ...rest } = r;
-    process.stdout.write(`${JSON.stringify({ event: 'result', ...rest })}\n`);
-  } else if (r.status === 'deployed') {
-    process.stdout.write(
-      `${color.green(`${r.service} revision ${r.revision} deployed`)} to ${r.environment} (${r.version.tag ?? r.version.digest ?? '?'})\n`,
-    );
-  } else if (r.revision === 0) {
-    process.stdout.write(`dry run: ${r.steps.at(-1)?.detail ?? ''}; nothing was applied\n`);
-  } else {
-    process.stdout.write(
-      `${color.red(`${what} of ${r.service} revision ${r.revision} ${r.status}`)}: ${r.failure?.reason ?? ''}\n`,
-    );
-    if (r.failure?.detail) process.stdout.write(`${r.failure.detail}\n`);
-  }
-  if (r.revision !== 0 && r.status !== 'deployed') process.exitCode = 1;
-}
 
 export function registerDeploy(program: Command): void {
   withValueFlags(
@@ -147,31 +22,38 @@ export function registerDeploy(program: Command): void {
       'how long the rollout may take before it is rolled back (default: strategy timeout, else 10m)',
     )
     .option('--dry-run', 'render, check and diff only; change nothing', false)
-    .option('--reason <text>', 'why (kept in the release history)')
+    .option(
+      '--hotfix',
+      'a hotfix: passes configured freeze windows where the environment accepts hotfixes that need no approvals',
+      false,
+    )
+    .option('--reason <text>', 'why (kept in the release history and the audit log)')
+    .option(
+      '--override-freeze <reason>',
+      'release through a freeze window or declared freeze (admins of the environment only; audited)',
+    )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
-      const globals = command.optsWithGlobals() as { dir?: string };
-      const platform = await loadPlatform(globals.dir ?? '.');
-      const { deploy, parseDuration } = await import('../../release/index.ts');
       const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
-      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
-      const r = await withLiveView(`deploy ${service} to ${options.env}`, format, (events) =>
-        deploy(
-          client!,
-          {
-            platform,
-            service,
-            environment: options.env,
-            overrides: overridesFrom(options),
-            user: currentUser(platform.dir),
-            ...(options.reason ? { reason: options.reason } : {}),
-            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-            dryRun: options.dryRun,
-          },
-          events,
-        ),
-      );
-      printOutcome(r, format);
+      await withSession(command, { store: options.store, format }, async ({ ctx }) => {
+        const r = await withLiveView(`deploy ${service} to ${options.env}`, format, (events) =>
+          deployService(
+            { ...ctx, cluster: { ...ctx.cluster, events: () => events } },
+            {
+              service,
+              environment: options.env,
+              overrides: overridesFrom(options),
+              reason: options.reason,
+              timeoutMs,
+              hotfix: options.hotfix,
+              dryRun: options.dryRun,
+              overrideFreeze: options.overrideFreeze,
+            },
+          ),
+        );
+        printOutcome(r, format);
+      });
     });
 }

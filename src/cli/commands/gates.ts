@@ -1,49 +1,45 @@
-// Release gates: `slipway abort <service> --env E`, and the canary half of `slipway promote`
-// (`promote <service> --env E [--full]`, dispatched here by promote.ts, which owns --from/--to).
+// Release gates: `slipway abort <service> --env E`, and the canary/blue-green half of `slipway promote`
+// (`promote <service> --env E [--full]`, dispatched here by promote.ts, which owns --from/--to). Both
+// go through the gate operation (role, freeze, audit).
 import type { Command } from '@commander-js/extra-typings';
-import { loadPlatform } from '../../config/load.ts';
+import { type GateKind, gateRelease } from '../../operations/release.ts';
+import { consoleEvents } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
-import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents } from './deploy.ts';
+import { STORE_HELP, withSession } from '../session.ts';
 
-type Action = 'promote' | 'promote-full' | 'abort';
+export interface GateArgs {
+  service: string;
+  env: string;
+  action: GateKind;
+  command: { optsWithGlobals(): unknown };
+  format: 'text' | 'json';
+  store?: string | undefined;
+  reason?: string | undefined;
+  overrideFreeze?: string | undefined;
+}
 
-async function gate(service: string, env: string, action: Action, dir: string, format: 'text' | 'json') {
-  const platform = await loadPlatform(dir);
-  const events = consoleEvents(format);
-  const client = await connectEnvironment(platform, env, { log: events.log });
-  const { requestGate } = await import('../../release/strategies/canary-gates.ts');
-  const r = await requestGate(
-    client!,
-    { platform, service, environment: env, user: currentUser(platform.dir), action },
-    events,
-  );
-  if (format === 'json') {
-    process.stdout.write(
-      `${JSON.stringify({ event: 'result', action, revision: r.revision, message: r.message, status: r.record?.status })}\n`,
+export async function gate(a: GateArgs): Promise<void> {
+  await withSession(a.command, { store: a.store, format: a.format }, async ({ ctx }) => {
+    const events = consoleEvents(a.format);
+    const r = await gateRelease(
+      { ...ctx, cluster: { ...ctx.cluster, events: () => events } },
+      {
+        service: a.service,
+        environment: a.env,
+        action: a.action,
+        reason: a.reason,
+        overrideFreeze: a.overrideFreeze,
+      },
     );
-  } else process.stdout.write(`${r.message}\n`);
-  // An aborted release is a failed one (exit 1); a promote that ended in a failed release too.
-  if (r.record?.status === 'failed' && action !== 'abort') process.exitCode = 1;
-}
-
-function dirOf(command: unknown): string {
-  const c = command as { optsWithGlobals?: () => { dir?: string } } | undefined;
-  return c?.optsWithGlobals?.().dir ?? '.';
-}
-
-/** Called by `slipway promote <service> --env E` (promote.ts). */
-export async function promoteCanary(args: { service: string; env: string; command: unknown }): Promise<void> {
-  const c = args.command as { opts?: () => { full?: boolean; output?: string } } | undefined;
-  const o = c?.opts?.() ?? {};
-  const full = o.full === true || process.argv.includes('--full');
-  await gate(
-    args.service,
-    args.env,
-    full ? 'promote-full' : 'promote',
-    dirOf(args.command),
-    parseOutputFormat(o.output ?? 'text') as 'text' | 'json',
-  );
+    if (a.format === 'json') {
+      process.stdout.write(
+        `${JSON.stringify({ event: 'result', action: a.action, revision: r.revision, message: r.message, status: r.record?.status })}\n`,
+      );
+    } else process.stdout.write(`${r.message}\n`);
+    // An aborted release is a failed one (exit 0: abort did what was asked); a promote that ended in a
+    // failed release is exit 1.
+    if (r.record?.status === 'failed' && a.action !== 'abort') process.exitCode = 1;
+  });
 }
 
 export function registerGates(program: Command): void {
@@ -52,14 +48,23 @@ export function registerGates(program: Command): void {
     .description('abort the running canary or blue-green release: stable serves 100 %, the canary is deleted')
     .argument('<service>', 'service name')
     .requiredOption('-e, --env <env>', 'environment')
+    .option('--reason <text>', 'why (kept in the audit log)')
+    .option(
+      '--override-freeze <reason>',
+      'abort during a freeze window or declared freeze (admins of the environment only; audited)',
+    )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
-      await gate(
+      await gate({
         service,
-        options.env,
-        'abort',
-        dirOf(command),
-        parseOutputFormat(options.output) as 'text' | 'json',
-      );
+        env: options.env,
+        action: 'abort',
+        command,
+        format: parseOutputFormat(options.output) as 'text' | 'json',
+        store: options.store,
+        reason: options.reason,
+        overrideFreeze: options.overrideFreeze,
+      });
     });
 }

@@ -8,6 +8,7 @@ import { registerCluster } from './cluster.ts';
 import { registerDemo } from './demo.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerDiff } from './diff.ts';
+import { registerFreeze } from './freeze.ts';
 import { registerGates } from './gates.ts';
 import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
@@ -40,6 +41,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerPromote,
   registerGates,
   registerApprovals,
+  registerFreeze,
   registerAudit,
   registerReleaseNotes,
   registerCluster,

@@ -2,84 +2,16 @@
 // approvals writes B's desired state (one git commit with --commit) and releases each service with the
 // release engine; otherwise prints the request id and who may approve it.
 // `slipway promote <service> --env E` advances a paused canary (the gates command's operation).
-import { pathToFileURL } from 'node:url';
 import type { Command } from '@commander-js/extra-typings';
-import { type LoadedPlatform, loadPlatform } from '../../config/load.ts';
-import {
-  actorName,
-  currentUser,
-  describeUser,
-  eligibleApprovers,
-  gitUser,
-  type OperationContext,
-  requestPromotion,
-  whoMay,
-} from '../../promotion/index.ts';
-import { type PromotionRunResult, type ReleaseRunner, runPromotion } from '../../promotion/run.ts';
-import { SlipwayError, usageError } from '../../shared/errors.ts';
-import { openStore } from '../../store/index.ts';
+import type { OperationContext } from '../../operations/context.ts';
+import { promote } from '../../operations/promotion.ts';
+import type { PromotionRunResult } from '../../operations/promotion-run.ts';
+import { actorName, eligibleApprovers, whoMay } from '../../promotion/index.ts';
+import { usageError } from '../../shared/errors.ts';
 import type { PromotionRecord } from '../../store/types.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
-import { connectEnvironment } from '../target.ts';
-import { consoleEvents } from './deploy.ts';
-
-let userAnnounced = false;
-
-/** The platform, the store and the (unauthenticated) user of one CLI invocation. */
-export interface CliSession {
-  ctx: OperationContext;
-  platform: LoadedPlatform;
-  close(): Promise<void>;
-}
-
-export async function openSession(
-  command: { optsWithGlobals(): unknown },
-  store?: string,
-): Promise<CliSession> {
-  const globals = command.optsWithGlobals() as { dir?: string };
-  const platform = await loadPlatform(globals.dir ?? '.');
-  const user = currentUser(process.env, await gitUser(platform.dir));
-  if (!userAnnounced) {
-    process.stderr.write(`${color.dim(describeUser(user))}\n`);
-    userAnnounced = true;
-  }
-  const s = await openStore(store ?? process.env.SLIPWAY_STORE, platform.dir);
-  return {
-    ctx: { store: s, platform, user: user.name, now: new Date() },
-    platform,
-    close: () => s.close(),
-  };
-}
-
-export async function withSession<T>(
-  command: { optsWithGlobals(): unknown },
-  store: string | undefined,
-  fn: (s: CliSession) => Promise<T>,
-): Promise<T> {
-  const s = await openSession(command, store);
-  try {
-    return await fn(s);
-  } finally {
-    await s.close();
-  }
-}
-
-/** The release engine and the cluster of the CLI: progress lines on stderr. */
-export async function cliRunner(format: 'text' | 'json' = 'text'): Promise<ReleaseRunner> {
-  const { deploy } = await import('../../release/index.ts');
-  return {
-    deploy,
-    events: (service) => {
-      const e = consoleEvents(format);
-      return format === 'json' ? e : { ...e, log: (l) => e.log(`${service}: ${l}`) };
-    },
-    async connect(platform, environment) {
-      const client = await connectEnvironment(platform, environment);
-      if (!client) throw new SlipwayError('unreachable', `cannot connect to ${environment}`);
-      return client;
-    },
-  };
-}
+import { STORE_HELP, withSession } from '../session.ts';
+import { gate } from './gates.ts';
 
 export function whoMayApprove(ctx: OperationContext, p: PromotionRecord): string {
   const requester = p.requester;
@@ -112,31 +44,6 @@ export function printRun(r: PromotionRunResult, format: 'text' | 'json'): void {
   if (r.promotion.status === 'failed') process.exitCode = 1;
 }
 
-/** The canary gate operation of gates.ts, when that command exists. */
-async function promoteCanary(args: { service: string; env: string; command: unknown }): Promise<void> {
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
-  const url = new URL(`./gates.${ext}`, import.meta.url);
-  let mod: Record<string, unknown> | undefined;
-  try {
-    mod = (await import(pathToFileURL(url.pathname).href)) as Record<string, unknown>;
-  } catch {
-    mod = undefined;
-  }
-  const fn = ['promoteCanary', 'promoteGate', 'advanceCanary', 'promoteRelease']
-    .map((n) => mod?.[n])
-    .find((f): f is (a: unknown) => Promise<void> => typeof f === 'function');
-  if (!fn) {
-    throw new SlipwayError(
-      'usage',
-      `advancing a paused canary (promote ${args.service} --env ${args.env}) is not yet available`,
-      {
-        hint: 'Promote between environments with --from A --to B.',
-      },
-    );
-  }
-  await fn(args);
-}
-
 export function registerPromote(program: Command): void {
   program
     .command('promote')
@@ -155,16 +62,17 @@ export function registerPromote(program: Command): void {
     )
     .option('--reason <text>', 'why (kept in the request and the audit log)')
     .option(
+      '--override-freeze <reason>',
+      'with --env: advance through a freeze window or declared freeze (admins only; audited)',
+    )
+    .option(
       '--hotfix',
       'a hotfix: may skip environments, soak and freeze windows (needs hotfix approvals)',
       false,
     )
     .option('--commit', "commit the desired-state change to git (one commit of the target's file)", false)
     .option('--no-deploy', 'write the desired state only; release later with `slipway apply`')
-    .option(
-      '--store <url>',
-      'state store: a SQLite path or postgres:// URL (default SLIPWAY_STORE, else .slipway/state.db)',
-    )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
@@ -180,9 +88,22 @@ export function registerPromote(program: Command): void {
             '--env (advance a canary) cannot be combined with --from/--to/--all/--hotfix/--commit',
           );
         if (!service) throw usageError('name the service whose canary to advance');
-        await promoteCanary({ service, env: options.env, command });
+        await gate({
+          service,
+          env: options.env,
+          action: options.full ? 'promote-full' : 'promote',
+          command,
+          format,
+          store: options.store,
+          reason: options.reason,
+          overrideFreeze: options.overrideFreeze,
+        });
         return;
       }
+      if (options.overrideFreeze !== undefined)
+        throw usageError('--override-freeze goes with --env (advancing a release)', {
+          hint: 'A promotion between environments passes a configured freeze window only as a --hotfix.',
+        });
       if (options.full) throw usageError('--full only goes with --env (advancing a canary)');
       if (options.from === undefined || options.to === undefined)
         throw usageError('promote needs --from <env> and --to <env> (or --env <env> to advance a canary)', {
@@ -191,15 +112,19 @@ export function registerPromote(program: Command): void {
       if (options.all && service) throw usageError('name a service or give --all, not both');
       if (!options.all && !service) throw usageError('name the service to promote, or give --all');
       const name = options.all ? 'all' : service!;
-      await withSession(command, options.store, async ({ ctx }) => {
-        const p = await requestPromotion(ctx, {
-          service: name,
-          from: options.from!,
-          to: options.to!,
-          version: options.tag,
-          hotfix: options.hotfix,
-          reason: options.reason,
-        });
+      await withSession(command, { store: options.store, format }, async ({ ctx }) => {
+        const { promotion: p, run } = await promote(
+          ctx,
+          {
+            service: name,
+            from: options.from!,
+            to: options.to!,
+            version: options.tag,
+            hotfix: options.hotfix,
+            reason: options.reason,
+          },
+          { commit: options.commit, deploy: options.deploy },
+        );
         const versions = Object.entries(p.versions)
           .map(([s, v]) => `${s} ${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}`.trim())
           .join(', ');
@@ -217,12 +142,7 @@ export function registerPromote(program: Command): void {
         }
         if (format === 'text')
           process.stdout.write(`promotion #${p.id} approved: ${versions} from ${p.from} to ${p.to}\n`);
-        const r = await runPromotion(ctx, p.id, {
-          commit: options.commit,
-          deploy: options.deploy,
-          ...(options.deploy ? { runner: await cliRunner(format) } : {}),
-        });
-        printRun(r, format);
+        if (run) printRun(run, format);
       });
     });
 }

@@ -1,10 +1,12 @@
 // `slipway resume <service> --env E`: finishes a release whose process died (pending revision, lock
-// holder gone): tracks it to healthy and marks it deployed, or rolls it back.
+// holder gone): tracks it to healthy and marks it deployed, or rolls it back; through the resume
+// operation and its gates (role, freeze, audit).
 import type { Command } from '@commander-js/extra-typings';
-import { loadPlatform } from '../../config/load.ts';
+import { resumeRelease } from '../../operations/release.ts';
+import { parseDuration } from '../../release/plan.ts';
+import { printOutcome, withLiveView } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
-import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents, printOutcome, withLiveView } from './deploy.ts';
+import { STORE_HELP, withSession } from '../session.ts';
 
 export function registerResume(program: Command): void {
   program
@@ -13,29 +15,27 @@ export function registerResume(program: Command): void {
     .argument('<service>', 'service name')
     .requiredOption('-e, --env <env>', 'environment')
     .option('--timeout <duration>', 'how long the rollout may take')
+    .option(
+      '--override-freeze <reason>',
+      'resume through a freeze window or declared freeze (admins of the environment only; audited)',
+    )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
-      const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
-      const { resume, parseDuration } = await import('../../release/index.ts');
-      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
-      const r = await withLiveView(`resume ${service} in ${options.env}`, format, (events) =>
-        resume(
-          client!,
-          {
-            platform,
-            service,
-            environment: options.env,
-            user: currentUser(platform.dir),
-            ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
-          },
-          events,
-        ),
-      );
-      if (r) printOutcome(r, format, 'resumed release');
-      else if (format === 'json')
-        process.stdout.write(`${JSON.stringify({ event: 'result', resumed: false })}\n`);
-      else
-        process.stdout.write(`nothing to resume: no interrupted release of ${service} in ${options.env}\n`);
+      const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+      await withSession(command, { store: options.store, format }, async ({ ctx }) => {
+        const r = await withLiveView(`resume ${service} in ${options.env}`, format, (events) =>
+          resumeRelease(
+            { ...ctx, cluster: { ...ctx.cluster, events: () => events } },
+            { service, environment: options.env, timeoutMs, overrideFreeze: options.overrideFreeze },
+          ),
+        );
+        if (r) printOutcome(r, format, 'resumed release');
+        else if (format === 'json')
+          process.stdout.write(`${JSON.stringify({ event: 'result', resumed: false })}\n`);
+        else
+          process.stdout.write(`nothing to resume: no interrupted release of ${service} in ${options.env}\n`);
+      });
     });
 }

@@ -1,11 +1,13 @@
 // `slipway rollback <service> --env E [--to N]`: a new revision copying revision N (default the
-// previous good one), released like a deploy and itself atomic.
+// previous good one), released like a deploy and itself atomic; through the rollback operation and
+// its gates (role, freeze, audit).
 import type { Command } from '@commander-js/extra-typings';
-import { loadPlatform } from '../../config/load.ts';
+import { rollbackService } from '../../operations/release.ts';
+import { parseDuration } from '../../release/plan.ts';
 import { usageError } from '../../shared/errors.ts';
+import { printOutcome, withLiveView } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
-import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents, printOutcome, withLiveView } from './deploy.ts';
+import { STORE_HELP, withSession } from '../session.ts';
 
 export function registerRollback(program: Command): void {
   program
@@ -15,31 +17,34 @@ export function registerRollback(program: Command): void {
     .requiredOption('-e, --env <env>', 'environment')
     .option('--to <revision>', 'the revision to return to')
     .option('--timeout <duration>', 'how long the rollout may take')
-    .option('--reason <text>', 'why (kept in the release history)')
+    .option('--reason <text>', 'why (kept in the release history and the audit log)')
+    .option(
+      '--override-freeze <reason>',
+      'roll back through a freeze window or declared freeze (admins of the environment only; audited)',
+    )
+    .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
       const to = options.to === undefined ? undefined : Number(options.to);
       if (to !== undefined && !(Number.isInteger(to) && to > 0))
         throw usageError(`--to must be a revision number, not "${options.to}"`);
-      const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
-      const { rollback, parseDuration } = await import('../../release/index.ts');
-      const client = await connectEnvironment(platform, options.env, { log: consoleEvents(format).log });
-      const r = await withLiveView(`roll back ${service} in ${options.env}`, format, (events) =>
-        rollback(
-          client!,
-          {
-            platform,
-            service,
-            environment: options.env,
-            user: currentUser(platform.dir),
-            ...(to !== undefined ? { toRevision: to } : {}),
-            ...(options.reason ? { reason: options.reason } : {}),
-            ...(options.timeout ? { timeoutMs: parseDuration(options.timeout) } : {}),
-          },
-          events,
-        ),
-      );
-      printOutcome(r, format, 'rollback');
+      const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+      await withSession(command, { store: options.store, format }, async ({ ctx }) => {
+        const r = await withLiveView(`roll back ${service} in ${options.env}`, format, (events) =>
+          rollbackService(
+            { ...ctx, cluster: { ...ctx.cluster, events: () => events } },
+            {
+              service,
+              environment: options.env,
+              toRevision: to,
+              reason: options.reason,
+              timeoutMs,
+              overrideFreeze: options.overrideFreeze,
+            },
+          ),
+        );
+        printOutcome(r, format, 'rollback');
+      });
     });
 }

@@ -3,9 +3,11 @@
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
 import type { ServiceStatus } from '../../release/index.ts';
+import { silentEvents } from '../../release/types.ts';
+import { SlipwayError } from '../../shared/errors.ts';
+import { consoleEvents } from '../events.ts';
 import { color, parseOutputFormat, plainTable, printJson } from '../output.ts';
-import { connectEnvironment, currentUser } from '../target.ts';
-import { consoleEvents } from './deploy.ts';
+import { connectEnvironment } from '../target.ts';
 
 function age(iso: string | undefined, now: number): string {
   if (!iso) return '';
@@ -26,6 +28,32 @@ const HEALTH_COLOR: Record<string, (s: string) => string> = {
   Missing: color.dim,
 };
 
+/**
+ * Finishes an interrupted release through the resume operation (its gates: role, freeze, audit). A
+ * refusal is reported and status goes on: the release stays interrupted for someone who may resume it.
+ */
+async function finishInterrupted(
+  command: { optsWithGlobals(): unknown },
+  service: string,
+  environment: string,
+  format: 'text' | 'json',
+): Promise<void> {
+  const { withSession } = await import('../session.ts');
+  const { resumeRelease } = await import('../../operations/release.ts');
+  try {
+    await withSession(command, {}, async ({ ctx }) => {
+      const events = format === 'json' ? silentEvents : consoleEvents('text');
+      await resumeRelease(
+        { ...ctx, cluster: { ...ctx.cluster, events: () => events } },
+        { service, environment },
+      );
+    });
+  } catch (e) {
+    if (!(e instanceof SlipwayError)) throw e;
+    process.stderr.write(`${service} in ${environment}: not finished: ${e.message}\n`);
+  }
+}
+
 function imageCell(r: ServiceStatus): string {
   const images = r.images?.join(', ') ?? '-';
   return r.imagesDiffer ? `${color.red(images)} (not as recorded)` : images;
@@ -41,7 +69,7 @@ export function registerStatus(program: Command): void {
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
-      const { releaseStatus, resume, silentEvents } = await import('../../release/index.ts');
+      const { releaseStatus } = await import('../../release/index.ts');
       const envs = options.env ? [options.env] : platform.environments.map((e) => e.name);
       const rows: Array<ServiceStatus | { environment: string; unreachable: string }> = [];
       for (const environment of envs) {
@@ -59,11 +87,7 @@ export function registerStatus(program: Command): void {
               process.stderr.write(
                 `${r.service} in ${environment}: finishing interrupted revision ${r.latest?.revision ?? '?'}\n`,
               );
-              await resume(
-                client,
-                { platform, service: r.service, environment, user: currentUser(platform.dir) },
-                format === 'json' ? silentEvents : consoleEvents('text'),
-              );
+              await finishInterrupted(command, r.service, environment, format as 'text' | 'json');
             }
             found = await releaseStatus(client, { platform, environment });
           }

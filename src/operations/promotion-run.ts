@@ -1,38 +1,26 @@
 // Carrying out an approved promotion: B's desired state file gets the promoted versions (optionally as
-// one git commit), then each service is released into B with the release engine's deploy(), in
-// priority order, stopping at the first failure. Every release is recorded in the store (the input of
-// soak checks) and audited as `deploy`; the promotion ends `succeeded` or `failed`.
-// The cluster connection and the engine come in as functions, so this module holds no CLI concerns.
+// one git commit), then each service is released into B with the release engine, in priority order,
+// stopping at the first failure. Each release is audited as `deploy` with the promotion's id, and its
+// record stays in B's in-cluster history (what the next promotion reads); the promotion ends
+// `succeeded` or `failed`. The gates were passed when the promotion was requested and approved.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ENVIRONMENTS_DIR, type LoadedPlatform, loadPlatform } from '../config/load.ts';
 import { serviceNames } from '../config/model.ts';
-import type { KubeClient } from '../kube/client.ts';
-import type { ReleaseRecord } from '../release/history.ts';
-import type { DeployRequest, ReleaseEvents } from '../release/types.ts';
-import { SlipwayError } from '../shared/errors.ts';
-import type { DeploymentStatus, PromotionRecord, StateStore } from '../store/types.ts';
-import { appendAudit } from './audit.ts';
+import { appendAudit } from '../promotion/audit.ts';
 import {
   commitDesiredState,
   type DesiredStateChange,
   promoteDesiredStateWithChanges,
-} from './desired-state.ts';
-import { actorName, markPromotion, type OperationContext } from './operations.ts';
-
-export type DeployFn = (
-  client: KubeClient,
-  req: DeployRequest,
-  events: ReleaseEvents,
-) => Promise<ReleaseRecord>;
-
-export interface ReleaseRunner {
-  connect(platform: LoadedPlatform, environment: string): Promise<KubeClient>;
-  deploy: DeployFn;
-  /** Events of one service's release (progress lines). */
-  events(service: string): ReleaseEvents;
-}
+} from '../promotion/desired-state.ts';
+import { markPromotion } from '../promotion/operations.ts';
+import { deploy } from '../release/engine.ts';
+import type { ReleaseRecord } from '../release/history.ts';
+import { SlipwayError } from '../shared/errors.ts';
+import type { PromotionRecord } from '../store/types.ts';
+import { actorDetail, type OperationContext } from './context.ts';
+import { releaseOutcome } from './release.ts';
 
 export interface ServiceOutcome {
   service: string;
@@ -57,42 +45,20 @@ export function desiredStateFile(platform: LoadedPlatform, env: string): string 
 const EMPTY_STATE = (env: string) =>
   `apiVersion: slipway.dev/v1\nkind: DesiredState\nenvironment: ${env}\nservices: {}\n`;
 
-export function deploymentStatus(r: ReleaseRecord): DeploymentStatus {
-  if (r.status === 'deployed' || r.status === 'superseded') return 'succeeded';
-  if (r.status === 'rolled-back') return 'rolledBack';
-  if (r.status === 'aborted') return 'aborted';
-  return 'failed';
-}
-
-/** Records a finished release in the store (soak checks read these) and audits it as `deploy`. */
-export async function recordRelease(
-  store: StateStore,
+/** Audits a release made on behalf of a promotion or an apply as `deploy`, with its outcome. */
+export async function auditRelease(
+  ctx: OperationContext,
   r: ReleaseRecord,
-  o: { actor: string; now?: Date; detail?: Record<string, unknown> },
+  detail: Record<string, unknown>,
 ): Promise<void> {
-  const finishedAt = r.endedAt ?? (o.now ?? new Date()).toISOString();
-  await store.recordDeployment({
-    environment: r.environment,
-    service: r.service,
-    version: r.version.tag,
-    digest: r.version.digest,
-    status: deploymentStatus(r),
-    finishedAt,
-  });
-  await appendAudit(store, {
-    at: finishedAt,
-    actor: o.actor,
+  const o = releaseOutcome(r);
+  await appendAudit(ctx.store, {
+    at: r.endedAt ?? new Date().toISOString(),
+    actor: ctx.user,
     action: 'deploy',
     environment: r.environment,
     service: r.service,
-    detail: {
-      revision: r.revision,
-      status: r.status,
-      ...(r.version.tag ? { version: r.version.tag } : {}),
-      ...(r.version.digest ? { digest: r.version.digest } : {}),
-      ...(r.failure ? { failure: r.failure.reason } : {}),
-      ...(o.detail ?? {}),
-    },
+    detail: { outcome: o.outcome, ...o.detail, ...detail, ...actorDetail(ctx) },
   });
 }
 
@@ -104,7 +70,7 @@ export async function recordRelease(
 export async function runPromotion(
   ctx: OperationContext,
   id: number,
-  o: { commit?: boolean; deploy?: boolean; runner?: ReleaseRunner },
+  o: { commit?: boolean; deploy?: boolean },
 ): Promise<PromotionRunResult> {
   const p = await ctx.store.getPromotion(id);
   if (!p) throw new SlipwayError('notFound', `there is no promotion #${id}`);
@@ -114,7 +80,7 @@ export async function runPromotion(
         p.status === 'requested' ? `It still needs approvals (slipway approve ${id}).` : 'Request it again.',
     });
   }
-  const actor = actorName(ctx.platform, ctx.user);
+  const actor = ctx.user;
   await markPromotion(ctx, id, 'running');
   const releases: ServiceOutcome[] = [];
   const file = desiredStateFile(ctx.platform, p.to);
@@ -138,21 +104,22 @@ export async function runPromotion(
     } else if (edited.text !== toText || !existsSync(file)) {
       await writeFile(file, edited.text);
     }
-    if (o.deploy === false || !o.runner) {
+    if (o.deploy === false) {
       const done = await markPromotion(ctx, id, 'succeeded');
       return { promotion: done, file, changes, commit, releases };
     }
     // The platform as it is now, with B's new desired state.
     const platform = await loadPlatform(ctx.platform.dir);
     const order = serviceNames(platform).filter((s) => Object.hasOwn(p.versions, s));
-    const client = await o.runner.connect(platform, p.to);
+    const client = await ctx.cluster.connect(platform, p.to);
+    if (!client) throw new SlipwayError('unreachable', `cannot connect to the cluster of ${p.to}`);
     let failed = false;
     for (const service of order) {
       if (failed) {
         releases.push({ service, status: 'not run' });
         continue;
       }
-      const r = await o.runner.deploy(
+      const r = await deploy(
         client,
         {
           platform,
@@ -161,9 +128,9 @@ export async function runPromotion(
           user: actor,
           reason: `promotion #${id} from ${p.from}${p.reason ? `: ${p.reason}` : ''}`,
         },
-        o.runner.events(service),
+        ctx.cluster.events(service),
       );
-      await recordRelease(ctx.store, r, { actor, detail: { promotion: id } });
+      await auditRelease(ctx, r, { promotion: id });
       const version = r.version.tag ?? r.version.digest;
       if (r.status === 'deployed') {
         releases.push({ service, status: 'deployed', revision: r.revision, ...(version ? { version } : {}) });

@@ -1,18 +1,17 @@
 // `slipway apply --env E`: reconciles an environment to its desired state, service by service in
 // priority order, each released with its own strategy through the release engine's deploy(). It
 // stops at the first failed release and reports what was done and what was not. Every release is
-// recorded in the store (soak checks read it) and audited as `deploy`. Freeze windows of the
-// environment block it unless --hotfix (where the environment allows hotfixes).
+// audited as `deploy`, the apply itself as `apply`. It passes the gates of guard.ts: freezes block it
+// unless --hotfix (where the environment allows hotfixes) or an admin's --override-freeze.
 import { getEnvironment, getService } from '../config/model.ts';
-import { formatTime } from '../shared/duration.ts';
+import { type EnvironmentPlan, PLAN_ACTIONS, planEnvironment, type ServicePlan } from '../promotion/plan.ts';
+import { readPlanInput } from '../promotion/plan-read.ts';
+import { deploy } from '../release/engine.ts';
+import type { ReleaseRecord } from '../release/history.ts';
 import { SlipwayError } from '../shared/errors.ts';
-import { appendAudit } from './audit.ts';
-import { activeFreeze } from './freeze.ts';
-import { actorName, type OperationContext } from './operations.ts';
-import { type EnvironmentPlan, PLAN_ACTIONS, planEnvironment, type ServicePlan } from './plan.ts';
-import { readPlanInput } from './plan-read.ts';
-import { authorize } from './roles.ts';
-import { type ReleaseRunner, recordRelease, type ServiceOutcome } from './run.ts';
+import type { OperationContext } from './context.ts';
+import { passGates } from './guard.ts';
+import { auditRelease, type ServiceOutcome } from './promotion-run.ts';
 
 export interface ApplyOptions {
   environment: string;
@@ -20,7 +19,8 @@ export interface ApplyOptions {
   targets?: readonly string[];
   hotfix?: boolean;
   reason?: string;
-  runner: ReleaseRunner;
+  /** Release through a freeze: only an admin, with this reason. */
+  overrideFreeze?: string | undefined;
   /** Called before each release starts. */
   onStart?: (s: ServicePlan) => void;
 }
@@ -41,37 +41,40 @@ const ACTIONABLE: ReadonlySet<string> = new Set([
 ]);
 
 export async function applyEnvironment(ctx: OperationContext, o: ApplyOptions): Promise<ApplyResult> {
-  const { platform, store, now } = ctx;
+  const { platform } = ctx;
   const env = getEnvironment(platform, o.environment);
-  const actor = actorName(platform, ctx.user);
   for (const t of o.targets ?? []) getService(platform, t);
-  await authorize({ ...ctx, user: actor }, env.name, 'deploy', {
-    operation: o.hotfix ? 'apply --hotfix' : 'apply',
+  const passed = await passGates(ctx, {
+    environment: env.name,
+    action: 'apply',
+    permission: 'deploy',
+    freeze: true,
+    hotfix: o.hotfix,
+    overrideFreeze: o.overrideFreeze,
+    detail: {
+      ...(o.targets && o.targets.length > 0 ? { targets: [...o.targets] } : {}),
+      ...(o.reason ? { reason: o.reason } : {}),
+    },
   });
-  const freeze = activeFreeze(env, now);
-  if (freeze) {
-    const hotfixOk = o.hotfix === true && env.promotion?.hotfix?.allowed === true;
-    await appendAudit(store, {
-      at: now,
-      actor,
-      action: hotfixOk ? 'hotfix' : 'deploy',
-      environment: env.name,
-      detail: { operation: 'apply', freeze: freeze.name, outcome: hotfixOk ? 'through freeze' : 'refused' },
+  try {
+    const result = await applyPassed(ctx, o);
+    await passed.finish(result.ok ? 'succeeded' : 'failed', {
+      released: result.releases.map((r) => `${r.service} ${r.status}`),
+      ...(result.notRun.length > 0 ? { notRun: result.notRun } : {}),
     });
-    if (!hotfixOk) {
-      throw new SlipwayError(
-        'policy',
-        `${env.name} is frozen (${freeze.name}) until ${formatTime(freeze.endsAt)}; only a hotfix (--hotfix) may be released now`,
-        {
-          hint:
-            env.promotion?.hotfix?.allowed === true
-              ? 'Wait for the window to end, or apply with --hotfix if this is an emergency fix.'
-              : `Wait for the window to end; ${env.name} does not accept hotfixes.`,
-        },
-      );
-    }
+    return result;
+  } catch (e) {
+    await passed.finish('failed', { error: e instanceof Error ? e.message : String(e) }).catch(() => {});
+    throw e;
   }
-  const client = await o.runner.connect(platform, env.name);
+}
+
+async function applyPassed(ctx: OperationContext, o: ApplyOptions): Promise<ApplyResult> {
+  const { platform } = ctx;
+  const env = getEnvironment(platform, o.environment);
+  const actor = ctx.user;
+  const client = await ctx.cluster.connect(platform, env.name);
+  if (!client) throw new SlipwayError('unreachable', `cannot connect to the cluster of ${env.name}`);
   const plan = planEnvironment(await readPlanInput(client, platform, env.name));
   const targets = o.targets && o.targets.length > 0 ? new Set(o.targets) : undefined;
   const todo = plan.services.filter((s) => ACTIONABLE.has(s.action) && (!targets || targets.has(s.service)));
@@ -84,9 +87,9 @@ export async function applyEnvironment(ctx: OperationContext, o: ApplyOptions): 
       continue;
     }
     o.onStart?.(s);
-    let r: Awaited<ReturnType<ReleaseRunner['deploy']>>;
+    let r: ReleaseRecord;
     try {
-      r = await o.runner.deploy(
+      r = await deploy(
         client,
         {
           platform,
@@ -95,7 +98,7 @@ export async function applyEnvironment(ctx: OperationContext, o: ApplyOptions): 
           user: actor,
           reason: o.reason ?? `apply: ${s.summary.slice(s.service.length + 2)}`,
         },
-        o.runner.events(s.service),
+        ctx.cluster.events(s.service),
       );
     } catch (e) {
       // Refused before anything was applied (lint errors, locked, unreachable): stop here.
@@ -107,10 +110,7 @@ export async function applyEnvironment(ctx: OperationContext, o: ApplyOptions): 
       failed = true;
       continue;
     }
-    await recordRelease(store, r, {
-      actor,
-      detail: { operation: 'apply', ...(o.hotfix ? { hotfix: true } : {}) },
-    });
+    await auditRelease(ctx, r, { operation: 'apply', ...(o.hotfix ? { hotfix: true } : {}) });
     const version = r.version.tag ?? r.version.digest;
     if (r.status === 'deployed') {
       releases.push({

@@ -1,0 +1,200 @@
+// The operations on one service's release: deploy, rollback, resume, abort, and advancing a paused
+// canary or blue-green release. Each passes the gates (guard.ts) and is audited; the release engine
+// then does the work and keeps the history in the cluster, where promotion reads what runs.
+import type { ValueOverrides } from '../config/values.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { authorize } from '../promotion/roles.ts';
+import { deploy, resume, rollback } from '../release/engine.ts';
+import type { ReleaseRecord } from '../release/history.ts';
+import { type GateOutcome, requestGate } from '../release/strategies/canary-gates.ts';
+import { SlipwayError } from '../shared/errors.ts';
+import type { OperationContext } from './context.ts';
+import { gated, type Outcome } from './guard.ts';
+
+/** Facts common to every release operation. */
+export interface ReleaseTarget {
+  service: string;
+  environment: string;
+  reason?: string | undefined;
+  timeoutMs?: number | undefined;
+  /** Release through a freeze: only an admin, with this reason. */
+  overrideFreeze?: string | undefined;
+}
+
+export interface DeployInput extends ReleaseTarget {
+  overrides?: ValueOverrides;
+  hotfix?: boolean;
+  dryRun?: boolean;
+}
+
+async function clientFor(ctx: OperationContext, environment: string): Promise<KubeClient> {
+  const client = await ctx.cluster.connect(ctx.platform, environment);
+  if (!client) throw new SlipwayError('unreachable', `cannot connect to the cluster of ${environment}`);
+  return client;
+}
+
+/** The audit detail of a finished release. */
+export function releaseOutcome(r: ReleaseRecord): { outcome: Outcome; detail: Record<string, unknown> } {
+  return {
+    outcome: r.status === 'deployed' ? 'succeeded' : 'failed',
+    detail: {
+      revision: r.revision,
+      status: r.status,
+      ...(r.version.tag ? { version: r.version.tag } : {}),
+      ...(r.version.digest ? { digest: r.version.digest } : {}),
+      ...(r.failure ? { failure: r.failure.reason } : {}),
+    },
+  };
+}
+
+const optional = (t: ReleaseTarget) => ({
+  ...(t.reason ? { reason: t.reason } : {}),
+  ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
+});
+
+export async function deployService(ctx: OperationContext, input: DeployInput): Promise<ReleaseRecord> {
+  const request = {
+    platform: ctx.platform,
+    service: input.service,
+    environment: input.environment,
+    user: ctx.user,
+    ...(input.overrides ? { overrides: input.overrides } : {}),
+    ...optional(input),
+  };
+  const events = ctx.cluster.events(input.service);
+  if (input.dryRun) {
+    // Changes nothing: viewing is enough, and nothing is audited.
+    await authorize(ctx, input.environment, 'view', {
+      service: input.service,
+      operation: 'deploy --dry-run',
+    });
+    return await deploy(await clientFor(ctx, input.environment), { ...request, dryRun: true }, events);
+  }
+  return await gated(
+    ctx,
+    {
+      environment: input.environment,
+      service: input.service,
+      action: input.hotfix ? 'hotfix' : 'deploy',
+      permission: 'deploy',
+      freeze: true,
+      approvals: true,
+      hotfix: input.hotfix,
+      overrideFreeze: input.overrideFreeze,
+      detail: { operation: 'deploy', ...(input.reason ? { reason: input.reason } : {}) },
+    },
+    async () => await deploy(await clientFor(ctx, input.environment), request, events),
+    releaseOutcome,
+  );
+}
+
+export async function rollbackService(
+  ctx: OperationContext,
+  input: ReleaseTarget & { toRevision?: number | undefined },
+): Promise<ReleaseRecord> {
+  return await gated(
+    ctx,
+    {
+      environment: input.environment,
+      service: input.service,
+      action: 'rollback',
+      permission: 'deploy',
+      freeze: true,
+      overrideFreeze: input.overrideFreeze,
+      detail: {
+        ...(input.toRevision !== undefined ? { toRevision: input.toRevision } : {}),
+        ...(input.reason ? { reason: input.reason } : {}),
+      },
+    },
+    async () =>
+      await rollback(
+        await clientFor(ctx, input.environment),
+        {
+          platform: ctx.platform,
+          service: input.service,
+          environment: input.environment,
+          user: ctx.user,
+          ...(input.toRevision !== undefined ? { toRevision: input.toRevision } : {}),
+          ...optional(input),
+        },
+        ctx.cluster.events(input.service),
+      ),
+    releaseOutcome,
+  );
+}
+
+/** Finishes an interrupted release; undefined when there was nothing to resume. */
+export async function resumeRelease(
+  ctx: OperationContext,
+  input: ReleaseTarget,
+): Promise<ReleaseRecord | undefined> {
+  return await gated(
+    ctx,
+    {
+      environment: input.environment,
+      service: input.service,
+      action: 'resume',
+      permission: 'deploy',
+      freeze: true,
+      overrideFreeze: input.overrideFreeze,
+    },
+    async () =>
+      await resume(
+        await clientFor(ctx, input.environment),
+        {
+          platform: ctx.platform,
+          service: input.service,
+          environment: input.environment,
+          user: ctx.user,
+          ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+        },
+        ctx.cluster.events(input.service),
+      ),
+    (r) => (r ? releaseOutcome(r) : { outcome: 'succeeded', detail: { resumed: false } }),
+  );
+}
+
+export type GateKind = 'promote' | 'promote-full' | 'abort';
+
+/**
+ * Sets a gate of the running canary or blue-green release: `promote` (the next step), `promote-full`
+ * (skip the remaining steps) or `abort` (stable serves everything, the canary goes).
+ */
+export async function gateRelease(
+  ctx: OperationContext,
+  input: ReleaseTarget & { action: GateKind },
+): Promise<GateOutcome> {
+  return await gated(
+    ctx,
+    {
+      environment: input.environment,
+      service: input.service,
+      action: input.action === 'abort' ? 'abort' : 'advance',
+      permission: 'deploy',
+      freeze: true,
+      overrideFreeze: input.overrideFreeze,
+      detail: { gate: input.action, ...(input.reason ? { reason: input.reason } : {}) },
+    },
+    async () =>
+      await requestGate(
+        await clientFor(ctx, input.environment),
+        {
+          platform: ctx.platform,
+          service: input.service,
+          environment: input.environment,
+          user: ctx.user,
+          action: input.action,
+        },
+        ctx.cluster.events(input.service),
+      ),
+    (g) => ({
+      // An abort that ended the release did what was asked; a promote that ended in failure did not.
+      outcome: g.record?.status === 'failed' && input.action !== 'abort' ? 'failed' : 'succeeded',
+      detail: {
+        message: g.message,
+        ...(g.revision !== undefined ? { revision: g.revision } : {}),
+        ...(g.record ? { status: g.record.status } : {}),
+      },
+    }),
+  );
+}
