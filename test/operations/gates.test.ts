@@ -126,9 +126,14 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     // A canary that pauses until promoted: advanced by `promote --env --full` while its deploy waits.
     const canary = slipway('dana', ['deploy', 'can', '--env', 'dev']);
     const deadline = Date.now() + 60_000;
-    while (
-      !(await slipway('vic', ['status', '--env', 'dev', '-o', 'json'])).stdout.includes('"inProgress"')
-    ) {
+    const platform = await loadPlatform(dir);
+    const paused = async () => {
+      const r = await serviceTarget(dev, { platform, service: 'can', environment: 'dev' }).history.latest(
+        'can',
+      );
+      return r?.status === 'pending' && r.steps.some((x) => x.name.includes('pause') && !x.endedAt);
+    };
+    while (!(await paused())) {
       assert.ok(Date.now() < deadline, 'the canary never paused');
       await new Promise((r) => setTimeout(r, 500));
     }
