@@ -5,16 +5,7 @@ import type { KubeObject } from '../../shared/kube-types.ts';
 import { mapSelects } from '../../shared/selector.ts';
 import type { ObjectStore } from '../store/types.ts';
 import { isNotFound, WorkQueue } from './queue.ts';
-import {
-  canonicalJson,
-  isPodReady,
-  type Kinds,
-  key,
-  type Obj,
-  spec,
-  splitKey,
-  status,
-} from './util.ts';
+import { canonicalJson, isPodReady, type Kinds, key, type Obj, spec, splitKey, status } from './util.ts';
 
 interface ServicePort {
   name?: string;
