@@ -94,25 +94,6 @@ export async function requestPromotion(
   if (req.service === 'all' && (req.version !== undefined || req.digest !== undefined)) {
     throw new SlipwayError('usage', 'a version or digest can only be given when promoting one service');
   }
-  // One open promotion per service and target: a second request would race the first.
-  for (const open of await store.listPromotions({
-    status: ['requested', 'approved', 'running'],
-    to: req.to,
-  })) {
-    if (open.service !== req.service && open.service !== 'all' && req.service !== 'all') continue;
-    if (await expireIfDue(ctx, open, actor)) continue;
-    throw new SlipwayError(
-      'conflict',
-      `promotion #${open.id} of ${open.service} to ${req.to} is already ${open.status}`,
-      {
-        hint:
-          open.status === 'requested'
-            ? `Approve or reject #${open.id} first (the requester may withdraw it with reject).`
-            : `Wait for #${open.id} to finish.`,
-        data: { id: open.id, status: open.status },
-      },
-    );
-  }
   const { deployments, declaredFreezes } = inputs;
   const reasons: string[] = [];
   const versions: Record<string, PromotedVersion> = {};
@@ -155,6 +136,26 @@ export async function requestPromotion(
       hint: 'Fix what is listed above, or wait, and request the promotion again.',
       data: { reasons },
     });
+  }
+  // One open promotion per service and target: a second request would race the first. Checked after
+  // the rules, so a frozen target answers "frozen" whatever is pending, as every other gate does.
+  for (const open of await store.listPromotions({
+    status: ['requested', 'approved', 'running'],
+    to: req.to,
+  })) {
+    if (open.service !== req.service && open.service !== 'all' && req.service !== 'all') continue;
+    if (await expireIfDue(ctx, open, actor)) continue;
+    throw new SlipwayError(
+      'conflict',
+      `promotion #${open.id} of ${open.service} to ${req.to} is already ${open.status}`,
+      {
+        hint:
+          open.status === 'requested'
+            ? `Approve or reject #${open.id} first (the requester may withdraw it with reject).`
+            : `Wait for #${open.id} to finish.`,
+        data: { id: open.id, status: open.status },
+      },
+    );
   }
   const timeout = target.promotion?.approvalTimeout;
   const approved = needed === 0;
