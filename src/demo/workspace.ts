@@ -95,7 +95,7 @@ export function prepareWorkspace(): DemoWorkspace {
       });
       doc.setIn(['strategies', 'blue-green', 'postPromotionAnalysis', 'templates'], ['active-answers']);
       notes.push(
-        'budget blue-green: post-promotion analysis success-rate (30s × 4, reads canary metrics that blue-green does not have) → web check of the active Service, 1s × 3',
+        'budget blue-green: post-promotion analysis success-rate of the new colour (30s × 4, and the demo sends it no steady traffic) → web check of the active Service, 1s × 3',
       );
     });
   } catch (e) {

@@ -122,8 +122,16 @@ async function scaleTo(ctx: StrategyContext, color: Color, replicas: number): Pr
     .catch(() => undefined);
 }
 
-async function urls(ctx: StrategyContext): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+/**
+ * The args every blue-green analysis gets: the preview and active URLs, and for the built-in mesh
+ * metrics the new colour as the measured track (`canary`) against the old one (`stable`); without
+ * them the built-in metrics would look for a `<service>-canary` workload blue-green never has.
+ */
+async function gateArgs(ctx: StrategyContext, target: Color, old: Color): Promise<Record<string, string>> {
+  const out: Record<string, string> = {
+    canary: `${ctx.service}-${target}`,
+    stable: `${ctx.service}-${old}`,
+  };
   for (const [arg, name] of [
     ['previewUrl', `${ctx.service}-preview`],
     ['activeUrl', ctx.service],
@@ -138,11 +146,12 @@ async function urls(ctx: StrategyContext): Promise<Record<string, string>> {
 async function runGate(
   ctx: StrategyContext,
   o: AnalysisOptions,
-  templates: string[],
-  what: string,
+  gate: { templates: string[]; what: string; target: Color; old: Color },
 ): Promise<string> {
+  const { templates, what } = gate;
   const stop = new AbortController();
-  const run = analyse(ctx, analysisOptionsFor(ctx, o), templates, await urls(ctx), stop.signal);
+  const args = await gateArgs(ctx, gate.target, gate.old);
+  const run = analyse(ctx, analysisOptionsFor(ctx, o), templates, args, stop.signal);
   let result: Awaited<typeof run> | undefined;
   run.then(
     (r) => {
@@ -188,7 +197,12 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
       }
       case P.preAnalysis:
         if (!active || !plan.preAnalysis) return 'nothing to check';
-        return await runGate(ctx, o, plan.preAnalysis, P.preAnalysis);
+        return await runGate(ctx, o, {
+          templates: plan.preAnalysis,
+          what: P.preAnalysis,
+          target,
+          old: active,
+        });
       case P.awaitPromote: {
         if (!active) return undefined;
         ctx.events.log(
@@ -209,7 +223,12 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
       }
       case P.postAnalysis:
         if (!active || !plan.postAnalysis) return 'nothing to check';
-        return await runGate(ctx, o, plan.postAnalysis, P.postAnalysis);
+        return await runGate(ctx, o, {
+          templates: plan.postAnalysis,
+          what: P.postAnalysis,
+          target,
+          old: active,
+        });
       case P.scaleDown: {
         if (!active) return 'no old colour';
         await clearGate(ctx.client, ctx.namespace, ctx.service);
