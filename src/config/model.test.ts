@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { SlipwayError } from '../shared/errors.ts';
 import { type LoadedPlatform, loadPlatform } from './load.ts';
 import {
+  autoDeployNotes,
   environmentIndex,
   getEnvironment,
   getService,
@@ -81,5 +82,16 @@ describe('model', () => {
     assert.equal(suggest('pr', ['production']), undefined);
     assert.equal(suggest('production', ['dev', 'prod']), 'prod');
     assert.equal(suggest('x', ['staging', 'production']), undefined);
+  });
+
+  it('autoDeployNotes: one note per environment that sets autoDeploy, pointing at serve and apply', () => {
+    const auto = p.environments.filter((e) => e.autoDeploy).map((e) => e.name);
+    assert.ok(auto.length > 0, 'the fixture sets autoDeploy somewhere');
+    const notes = autoDeployNotes(p);
+    assert.equal(notes.length, auto.length);
+    assert.match(notes[0]!, new RegExp(`^${auto[0]}: autoDeploy takes effect only under \`slipway serve\``));
+    assert.match(notes[0]!, new RegExp(`slipway apply --env ${auto[0]}\``));
+    const other = p.environments.find((e) => !e.autoDeploy)!.name;
+    assert.deepEqual(autoDeployNotes(p, [other]), []);
   });
 });

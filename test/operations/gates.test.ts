@@ -153,7 +153,9 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     ok(await slipway('dana', ['abort', 'can', '--env', 'dev']), 'abort (nothing running: idempotent)');
     // Back to the configured version (a rollback skips the canary steps), so `apply` finds it in sync.
     ok(await slipway('dana', ['rollback', 'can', '--env', 'dev']), 'rollback of the canary');
-    ok(await slipway('dana', ['apply', '--env', 'dev']), 'apply');
+    const applied = await slipway('dana', ['apply', '--env', 'dev']);
+    ok(applied, 'apply');
+    assert.match(applied.stderr, /note: dev: autoDeploy takes effect only under `slipway serve`/);
     const req = await slipway('dana', ['promote', 'web', '--from', 'dev', '--to', 'prod']);
     ok(req, 'promote --from --to');
     const first = /promotion #(\d+) requested/.exec(req.stdout)![1]!;

@@ -2,6 +2,7 @@
 // service in priority order, each with its own strategy; stops at the first failure and says what was
 // done and what was not; through the apply operation and its gates (role, freeze, audit). Exit 0 when everything planned was released, 1 otherwise.
 import type { Command } from '@commander-js/extra-typings';
+import { autoDeployNotes } from '../../config/model.ts';
 import { applyEnvironment } from '../../operations/apply.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
 import { STORE_HELP, withSession } from '../session.ts';
@@ -36,8 +37,9 @@ export function registerApply(program: Command): void {
           overrideFreeze: options.overrideFreeze,
           onStart: (s) => out(`${color.cyan('→')} ${s.summary}\n`),
         });
+        const notes = autoDeployNotes(ctx.platform, [options.env]);
         if (format === 'json') {
-          printJson(result);
+          printJson({ ...result, notes });
         } else {
           const targeted = options.target ? new Set(options.target) : undefined;
           const inSync = result.plan.services.filter(
@@ -58,6 +60,7 @@ export function registerApply(program: Command): void {
               : `${done} released, ${result.releases.length - done} failed, ${result.notRun.length} not run, ${inSync.length} already in sync\n`,
           );
         }
+        if (format === 'text') for (const n of notes) process.stderr.write(`${color.dim(`note: ${n}`)}\n`);
         if (!result.ok) process.exitCode = 1;
       });
     });

@@ -3,6 +3,7 @@
 // error-severity finding exists, 0 otherwise, 2 for input errors.
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
+import { autoDeployNotes } from '../../config/model.ts';
 import type { ValueOverrides } from '../../config/values.ts';
 import { lintPlatform } from '../../policy/lint.ts';
 import { formatText, type TextStyle, toSarif } from '../../policy/report.ts';
@@ -52,15 +53,20 @@ export function registerLint(program: Command): void {
         services: options.service,
         overrides,
       });
+      const notes = autoDeployNotes(platform, options.env);
       if (format === 'json')
         printJson({
           ok: report.ok,
+          notes,
           summary: report.summary,
           environments: report.environments,
           findings: report.findings,
         });
       else if (format === 'sarif') printJson(toSarif(report, { version: program.version() ?? '0.0.0' }));
-      else process.stdout.write(formatText(report, STYLE));
+      else {
+        process.stdout.write(formatText(report, STYLE));
+        for (const n of notes) process.stderr.write(`${color.dim(`note: ${n}`)}\n`);
+      }
       process.exitCode = report.ok ? 0 : 1;
     });
 }
