@@ -103,8 +103,12 @@ export function lintRendered(input: {
   return findings;
 }
 
-/** Throws a SlipwayError('policy') listing the unwaived error findings; for `render` before it writes. */
-export function assertNoLintErrors(findings: readonly Finding[]): void {
+/**
+ * Throws a SlipwayError('policy') listing the unwaived error findings; for `render` before it writes
+ * and `deploy` before it applies. `skipFlag` names the caller's way round the checks, if it has one
+ * (render's `--no-lint`; deploy has none).
+ */
+export function assertNoLintErrors(findings: readonly Finding[], skipFlag?: string): void {
   const errors = findings.filter((f) => f.severity === 'error' && !f.waived);
   if (errors.length === 0) return;
   throw new SlipwayError(
@@ -115,7 +119,7 @@ export function assertNoLintErrors(findings: readonly Finding[]): void {
         (f) =>
           `${f.checkId} ${f.checkName} ${f.object}${f.path ? ` ${f.path}` : ''}: ${f.message}${f.source ? ` (${f.source.file}${f.source.line ? `:${f.source.line}` : ''})` : ''}`,
       ),
-      hint: 'Fix them, add a waiver under services.<service>.waivers with a reason, or pass --no-lint.',
+      hint: `Fix them${skipFlag ? ',' : ' or'} add a waiver under services.<service>.waivers with a reason${skipFlag ? `, or pass ${skipFlag}` : ''}.`,
       data: { findings: errors },
     },
   );

@@ -24,7 +24,7 @@ export async function lintRenderedForRender(
   overrides: ValueOverrides,
 ): Promise<void> {
   const report = await lintRenderedServices(platform, env, rendered, overrides);
-  assertNoLintErrors(report.findings);
+  assertNoLintErrors(report.findings, '--no-lint');
 }
 
 export function registerRender(program: Command): void {
