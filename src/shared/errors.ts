@@ -10,6 +10,7 @@ export const ERROR_TYPES = {
   manifest: { exitCode: 2, httpStatus: 422, title: 'Invalid manifest' },
   policy: { exitCode: 1, httpStatus: 422, title: 'Policy check failed' },
   notFound: { exitCode: 2, httpStatus: 404, title: 'Not found' },
+  unauthenticated: { exitCode: 1, httpStatus: 401, title: 'Not authenticated' },
   forbidden: { exitCode: 1, httpStatus: 403, title: 'Not permitted' },
   conflict: { exitCode: 1, httpStatus: 409, title: 'Conflict' },
   locked: { exitCode: 1, httpStatus: 423, title: 'Locked' },

@@ -1,0 +1,35 @@
+// What the server is built from: the platform it serves, its store, how to reach clusters, who may
+// call it, and the registry of runs. `slipway serve` builds these from flags; tests build them with a
+// local cluster and a real identity provider, and call the app in process (`app.request()`).
+import type { LoadedPlatform } from '../config/load.ts';
+import { type ClusterAccess, type OperationContext, operationContext } from '../operations/context.ts';
+import { silentEvents } from '../release/types.ts';
+import type { StateStore } from '../store/types.ts';
+import type { Authenticator, Caller } from './auth.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { Run, RunRegistry } from './runs.ts';
+
+export interface ServerDeps {
+  /** The platform as it is now (the GitOps sync may reload it between requests). */
+  platform(): LoadedPlatform;
+  store: StateStore;
+  connect: ClusterAccess['connect'];
+  authenticators: readonly Authenticator[];
+  runs: RunRegistry;
+  metrics: ServerMetrics;
+  version: string;
+}
+
+/** The operation context of one request, acting as the authenticated caller; events go to `run`. */
+export function contextFor(deps: ServerDeps, caller: Caller, run?: Run): OperationContext {
+  return operationContext({
+    platform: deps.platform(),
+    store: deps.store,
+    identity: caller,
+    now: new Date(),
+    cluster: {
+      connect: deps.connect,
+      events: (service) => (run ? run.releaseEvents(service) : silentEvents),
+    },
+  });
+}
