@@ -25,6 +25,14 @@ const FAST = [
   '90s',
 ];
 
+/** Stand-ins for the secret references the examples' services name: deploy reads them (exit 2 without). */
+const SECRET_ENV = {
+  RESERVATIONS_DATABASE_URL: 'postgresql://reservations:dev@127.0.0.1/reservations',
+  RESERVATIONS_REDIS_PASSWORD: 'dev',
+  RESERVATIONS_QUEUE_PASSWORD: 'dev',
+  TELEMED_INTTEST_AMQP_URL: 'amqp://guest:guest@127.0.0.1',
+};
+
 interface CliResult {
   code: number;
   stdout: string;
@@ -40,6 +48,7 @@ function slipway(dir: string, args: string[], user?: string): Promise<CliResult>
         cwd: dir,
         env: {
           ...process.env,
+          ...SECRET_ENV,
           SLIPWAY_FROM_SOURCE: '1',
           NO_COLOR: '1',
           CI: '1',

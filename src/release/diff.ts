@@ -1,11 +1,13 @@
 // Live against desired, per object, the way `kubectl diff` does it: a server-side dry-run apply of each
 // object compared with the live object (server defaults on both sides), plus the objects of the
-// service that the manifests no longer contain (they would be pruned). Secret values are masked.
+// service that the manifests no longer contain (they would be pruned). Secret values are masked; those
+// of a Secret rendered from references are not compared at all (diff never reads a secret source).
 import { createTwoFilesPatch } from 'diff';
 import type { KubeClient } from '../kube/client.ts';
 import { toYaml } from '../render/index.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { type Ownership, objectKey, ownershipSelector, pruneKinds } from './plan.ts';
+import { holdsReferences } from './secrets.ts';
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'unchanged';
 
@@ -15,6 +17,9 @@ export interface ObjectChange {
   /** Unified diff of live → desired (empty when unchanged). */
   diff: string;
 }
+
+/** What a diff shows for a value of a Secret rendered from references (live or desired). */
+export const SECRET_NOT_COMPARED = '(from its source at deploy; not compared)';
 
 const VOLATILE_ANNOTATIONS = [
   'deployment.kubernetes.io/revision',
@@ -35,7 +40,13 @@ export function comparable(o: KubeObject | undefined): KubeObject | undefined {
   }
   const out: KubeObject = { ...o, metadata };
   delete out.status;
-  if (o.kind === 'Secret') {
+  if (holdsReferences(o)) {
+    // Rendered from references: desired holds placeholders, live the values. The name hashes the
+    // references, so the same name means the same sources; the values are never read here.
+    const keys = [o.data, o.stringData].flatMap((d) => Object.keys((d ?? {}) as object));
+    delete out.stringData;
+    out.data = Object.fromEntries([...new Set(keys)].sort().map((k) => [k, SECRET_NOT_COMPARED]));
+  } else if (o.kind === 'Secret') {
     for (const field of ['data', 'stringData']) {
       const d = o[field] as Record<string, unknown> | undefined;
       if (d)

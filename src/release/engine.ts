@@ -21,6 +21,7 @@ import { RELEASE_STATUS, type ReleaseRecord, type ReleaseStep } from './history.
 import { forceUnlock, readLock } from './lock.ts';
 import { withOwnership } from './plan.ts';
 import { now, Recorder } from './recorder.ts';
+import { checkSecretSources } from './secrets.ts';
 import {
   holderIsGone,
   lastGoodBefore,
@@ -80,6 +81,8 @@ export async function deploy(
   };
   events.step(renderStep);
   assertNoLintErrors(rendered.report.findings);
+  const secrets = checkSecretSources(rendered.manifests, { dir: req.platform.dir, service: req.service });
+  if (secrets) events.log(secrets); // names the sources, never a value
   const lintStep: ReleaseStep = {
     name: 'lint',
     startedAt: renderStep.endedAt!,
@@ -178,6 +181,7 @@ export async function rollback(
       { hint: `See \`slipway history ${req.service} --env ${req.environment}\` for the revisions kept.` },
     );
   }
+  checkSecretSources(target.manifests, { dir: req.platform.dir, service: req.service }); // re-read now
   const lock = await takeLock(client, t, req.user, `roll back to revision ${target.revision}`);
   try {
     const record = await t.history.create({

@@ -6,6 +6,7 @@
 import { ReleaseFailure } from './failure.ts';
 import { executeLifecycleStep, postDeploySteps, preDeploySteps, smokeTestSteps } from './lifecycle.ts';
 import { applyOrder, objectKey, ownershipSelector, pruneKinds, workloadsOf } from './plan.ts';
+import { resolveSecrets } from './secrets.ts';
 import { trackDeployments } from './track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from './types.ts';
 
@@ -15,12 +16,16 @@ export const ROLLING_STEPS = {
   prune: 'prune',
 } as const;
 
-/** Applies the manifests in dependency order; answers a summary line. */
+/**
+ * Applies the manifests in dependency order; answers a summary line. Secret references are resolved
+ * here, on the way to the client (secrets.ts), and all of them before the first object is applied.
+ */
 export async function applyManifests(
-  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'events'>,
+  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'events' | 'service' | 'platform'>,
 ): Promise<string> {
+  const objects = resolveSecrets(ctx.manifests, { dir: ctx.platform?.dir ?? '.', service: ctx.service });
   let n = 0;
-  for (const obj of applyOrder(ctx.manifests)) {
+  for (const obj of applyOrder(objects)) {
     await ctx.client.apply(obj, { force: true });
     ctx.events.log(`applied ${obj.kind}/${obj.metadata.name}`);
     n++;

@@ -21,7 +21,13 @@ export type { ChartContext, Color, Track } from './context.ts';
 export { PRIMARY_SERVICE_LABEL, SECRET_SOURCE_ANNOTATION } from './context.ts';
 export { desiredReplicas, imageRef, renderWorkload, type WorkloadOptions } from './deployment.ts';
 export { renderNginxCanaryIngress } from './ingress.ts';
-export { secretName } from './secret.ts';
+export {
+  parseSecretPlaceholder,
+  type SecretRef,
+  secretName,
+  secretPlaceholder,
+  secretsNote,
+} from './secret.ts';
 export { serviceObject } from './service.ts';
 export {
   blueGreenServices,

@@ -1,7 +1,9 @@
 // The service's Secret from references (values `secrets`: key → {fromEnv} | {fromFile}). Render never
-// sees or prints a secret value unless the deploy step resolved them into `secretData`; without it the
-// Secret carries placeholders saying where each value will come from. The name hashes the references,
-// not the values, so it is the same at render and at deploy time.
+// reads a secret source: the Secret carries placeholders saying where each value comes from, and the
+// deploy path replaces them at the moment the manifests go to the cluster (release/secrets.ts), so
+// release records keep the placeholders, never the values. (`secretData` fills the values in here
+// instead; nothing in the deploy path uses it.) The name hashes the references, not the values, so
+// it is the same at render and at deploy time.
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import {
@@ -49,6 +51,32 @@ function describeRef(r: SecretRef): string {
   return 'fromEnv' in r ? `env ${r.fromEnv}` : `file ${r.fromFile}`;
 }
 
+/** What a rendered Secret holds in place of a value: `<from env NAME>` or `<from file PATH>`. Pure. */
+export function secretPlaceholder(r: SecretRef): string {
+  return `<from ${describeRef(r)}>`;
+}
+
+/** The reference a placeholder stands for (the inverse of secretPlaceholder); undefined otherwise. */
+export function parseSecretPlaceholder(text: unknown): SecretRef | undefined {
+  const m = typeof text === 'string' ? /^<from (env|file) (.+)>$/s.exec(text) : null;
+  if (!m) return undefined;
+  return m[1] === 'env' ? { fromEnv: m[2]! } : { fromFile: m[2]! };
+}
+
+/**
+ * The note beside printed manifests whose Secrets hold placeholders (render, diff), or undefined. Pure.
+ */
+export function secretsNote(objects: readonly KubeObject[]): string | undefined {
+  const n = objects.filter(
+    (o) => o.kind === 'Secret' && o.metadata.annotations?.[SECRET_SOURCE_ANNOTATION] !== undefined,
+  ).length;
+  if (n === 0) return undefined;
+  return (
+    `secret values are shown as their sources (<from env NAME>, <from file PATH>) in ${n} Secret${n === 1 ? '' : 's'}: ` +
+    'only deploy reads them, when it applies (deploy --dry-run checks that they are there)'
+  );
+}
+
 /** `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. */
 export function secretName(ctx: ChartContext): string | undefined {
   if (secretRefs(ctx).length === 0) return undefined;
@@ -64,7 +92,7 @@ export function renderSecret(ctx: ChartContext): KubeObject[] {
   const secretData = ctx.secretData;
   if (secretData === undefined) {
     const stringData: Record<string, string> = {};
-    for (const [k, r] of refs) stringData[k] = `<from ${describeRef(r)}>`;
+    for (const [k, r] of refs) stringData[k] = secretPlaceholder(r);
     return [{ apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', stringData }];
   }
   const data: Record<string, string> = {};

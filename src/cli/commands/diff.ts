@@ -6,6 +6,9 @@ import { color, parseOutputFormat, printJson } from '../output.ts';
 import { connectEnvironment } from '../target.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
+const SECRETS_NOT_COMPARED =
+  'Secret values are not compared: diff never reads secret sources (deploy reads them when it applies; deploy --dry-run checks that they are there)';
+
 const colorize = (d: string) =>
   d
     .split('\n')
@@ -49,6 +52,8 @@ export function registerDiff(program: Command): void {
         const tty = process.stdout.isTTY === true;
         for (const c of differing) process.stdout.write(tty ? colorize(c.diff) : c.diff);
       }
+      if (changes.some((c) => c.key.startsWith('Secret/')))
+        process.stderr.write(`note: ${SECRETS_NOT_COMPARED}\n`);
       if (differing.length > 0) process.exitCode = 1;
     });
 }

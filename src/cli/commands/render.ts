@@ -8,7 +8,7 @@ import type { LoadedPlatform } from '../../config/load.ts';
 import { loadPlatform } from '../../config/load.ts';
 import type { ValueOverrides } from '../../config/values.ts';
 import { assertNoLintErrors, lintRenderedServices } from '../../policy/lint.ts';
-import { toYaml } from '../../render/index.ts';
+import { secretsNote, toYaml } from '../../render/index.ts';
 import { type RenderedService, renderPlatform } from '../../render/platform.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
@@ -46,6 +46,8 @@ export function registerRender(program: Command): void {
         overrides,
       });
       if (options.lint) await lintRenderedForRender(platform, options.env, rendered, overrides);
+      const note = secretsNote(rendered.flatMap((r) => r.objects));
+      if (note) process.stderr.write(`note: ${note}\n`);
       if (options.outputDir === undefined) {
         process.stdout.write(toYaml(rendered.flatMap((r) => r.objects)));
         return;
