@@ -161,7 +161,7 @@ export function toKubeError(e: unknown, op: KubeOperation): SlipwayError {
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return new SlipwayError(
       'unreachable',
-      `cannot ${op.verb} ${op.what}: the Kubernetes API at ${op.server}${contextWords(op)} is unreachable (${NETWORK_WORDS[code] ?? code})`,
+      `the cluster at ${op.server} is unreachable (${NETWORK_WORDS[code] ?? code}${op.context ? `; context "${op.context}"` : ''}): cannot ${op.verb} ${op.what}`,
       {
         hint: 'Start the local cluster with `slipway cluster up`, or check the kubeconfig (server address, context) and that the cluster is running.',
         cause: e,
@@ -178,6 +178,19 @@ export function toKubeError(e: unknown, op: KubeOperation): SlipwayError {
       data: { server: op.server, context: op.context },
     },
   );
+}
+
+/**
+ * Whether a failure (raw, or as toKubeError made it) means nothing listens at the API address any more:
+ * a refused connection. A release treats it as the end of the cluster rather than a passing hiccup.
+ */
+export function isConnectionRefused(e: unknown): boolean {
+  if (e instanceof SlipwayError) {
+    if (e.type !== 'unreachable') return false;
+    const data = e.data as { code?: unknown } | undefined;
+    return data?.code === 'ECONNREFUSED' || networkCode(e.cause) === 'ECONNREFUSED';
+  }
+  return networkCode(e) === 'ECONNREFUSED';
 }
 
 /** KubeHttpError, or client-node's ApiException (`code` + `body`), duck-typed so it needs no import. */

@@ -9,7 +9,14 @@ if (!raw) {
 }
 const options = JSON.parse(raw) as LocalClusterOptions;
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-const cluster = await startLocalCluster({ ...options, log });
+let cluster: Awaited<ReturnType<typeof startLocalCluster>>;
+try {
+  cluster = await startLocalCluster({ ...options, log });
+} catch (e) {
+  // One line for `cluster up` to show (it prints the log's tail), not a stack trace.
+  log(`cannot start the local cluster: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}
 log(
   `local cluster listening at ${cluster.url} (metrics ${cluster.metricsUrl}), kubeconfig ${cluster.kubeconfigPath}`,
 );

@@ -13,6 +13,8 @@ import { startControllers } from './controllers/index.ts';
 import { type Obj, resolveKinds, status } from './controllers/util.ts';
 import type { ImageMapping } from './pods/process.ts';
 import { PodRunner } from './pods/runner.ts';
+import { startWatchdog } from './pods/watchdog.ts';
+import { onPort, readClusterPorts, saveClusterPorts } from './ports.ts';
 import { MeshMetrics, startMetricsServer } from './proxy/metrics.ts';
 import { type ServiceAddress, ServiceProxy } from './proxy/proxy.ts';
 import { createMemoryStore, type MemoryStore } from './store/memory-store.ts';
@@ -23,13 +25,13 @@ export type { ImageMapping } from './pods/process.ts';
 
 export interface LocalClusterOptions {
   dir: string;
-  /** API server port; default: the previous run's port when free, else any free port. */
+  /** API server port; default: the previous run's port (`ports.json`) when free, else any free port. */
   port?: number;
   imageMappings?: ImageMapping[];
   validate?: (o: KubeObject) => Array<{ path: string; message: string }>;
   /** First crash-loop back-off in ms (Kubernetes: 10 000); tests use ~200. */
   backoffBaseMs?: number;
-  /** Metrics/query/status port; default any free port. */
+  /** Metrics/query/status port; default: the previous run's when free, else any free port. */
   metricsPort?: number;
   /** HPA resync period (default 15 s). */
   hpaSyncMs?: number;
@@ -75,6 +77,8 @@ export interface ClusterRecord {
   metricsPort: number;
   kubeconfigPath: string;
   startedAt: string;
+  /** What the user should know about this start: a remembered port that was taken, and the new one. */
+  notes?: string[];
 }
 
 export const CLUSTER_NAME = 'slipway-local';
@@ -140,7 +144,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   mkdirSync(o.dir, { recursive: true });
   const statePath = join(o.dir, 'state.json');
   const kubeconfigPath = join(o.dir, 'kubeconfig');
-  const previous = readClusterRecord(o.dir);
+  const remembered = readClusterPorts(o.dir);
   const store: MemoryStore = existsSync(statePath) ? loadSnapshot(statePath) : createMemoryStore();
   installCrds(store);
   const kinds = resolveKinds(store);
@@ -165,6 +169,9 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     stopped.push(() => controllers.stop());
     runner.start();
     stopped.push(() => runner.stop());
+    // After the runner (stopped before it): a clean stop ends the pods itself.
+    const watchdog = startWatchdog(join(o.dir, 'pids.json'), { log });
+    stopped.push(() => watchdog.stop());
     const metrics = new MeshMetrics();
     const proxy = new ServiceProxy({ store, kinds, metrics, onError: log });
     proxy.start();
@@ -192,23 +199,21 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       }
       return runner.readLogs(namespace, pod, read);
     };
-    let api: Awaited<ReturnType<typeof startApiServer>>;
-    const wantPort = o.port ?? previous?.port ?? 0;
-    try {
-      api = await startApiServer({ store, host: '127.0.0.1', port: wantPort, ...validate, logs });
-    } catch (e) {
-      if (o.port !== undefined) throw e;
-      api = await startApiServer({ store, host: '127.0.0.1', port: 0, ...validate, logs });
-    }
+    const notes: string[] = [];
+    const api = await onPort('API', o.port, remembered.port, notes, (port) =>
+      startApiServer({ store, host: '127.0.0.1', port, ...validate, logs }),
+    );
     stopped.push(() => api.close());
 
     let statusFn: () => ClusterStatus = () => {
       throw new Error('not started');
     };
-    const metricsServer = await startMetricsServer(metrics, '127.0.0.1', o.metricsPort ?? 0, {
-      '/status': () => statusFn(),
-    });
+    const metricsServer = await onPort('metrics', o.metricsPort, remembered.metricsPort, notes, (port) =>
+      startMetricsServer(metrics, '127.0.0.1', port, { '/status': () => statusFn() }),
+    );
     stopped.push(() => metricsServer.close());
+    for (const n of notes) log(n);
+    saveClusterPorts(o.dir, { port: api.port, metricsPort: metricsServer.port });
 
     // Persistence: debounced snapshot after writes, and a last one on stop.
     let saveTimer: NodeJS.Timeout | undefined;
@@ -236,6 +241,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
       metricsPort: metricsServer.port,
       kubeconfigPath,
       startedAt: new Date().toISOString(),
+      ...(notes.length > 0 ? { notes } : {}),
     };
     writeFileSync(join(o.dir, 'cluster.json'), `${JSON.stringify(record, null, 2)}\n`);
 

@@ -68,7 +68,18 @@ export async function deployService(ctx: OperationContext, input: DeployInput): 
       service: input.service,
       operation: 'deploy --dry-run',
     });
-    return await deploy(await clientFor(ctx, input.environment), { ...request, dryRun: true }, events);
+    // A dry run never starts a local cluster: it diffs against a running one or says why it cannot.
+    const client = await ctx.cluster.connect(ctx.platform, input.environment, { start: false });
+    if (!client) {
+      throw new SlipwayError(
+        'unreachable',
+        `a dry run of ${input.service} in ${input.environment} needs the running cluster to diff against, and the local cluster is not running (a dry run does not start it)`,
+        {
+          hint: `Start it with \`slipway cluster up\`, or see the manifests without a cluster: \`slipway render ${input.service} --env ${input.environment}\`.`,
+        },
+      );
+    }
+    return await deploy(client, { ...request, dryRun: true }, events);
   }
   return await gated(
     ctx,

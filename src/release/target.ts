@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { LoadedPlatform } from '../config/load.ts';
 import { getEnvironment, getService, namespaceFor, strategyFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { isConnectionRefused } from '../kube/errors.ts';
 import { RELEASE_STATUS, type ReleaseHistory, type ReleaseRecord, releaseHistory } from './history.ts';
 import { acquireLock, forceUnlock, type Lock, readLock } from './lock.ts';
 import { DEFAULT_TIMEOUT_MS, parseDuration, parseHolder } from './plan.ts';
@@ -93,9 +94,12 @@ export async function takeLock(
   });
 }
 
-/** Aborted when the lock is lost: the release's waits end and it stops acting. */
+/**
+ * Aborted when the lock is lost: the release's waits end and it stops acting. The reason is the lost
+ * error, or the refused connection behind it (a cluster that is gone is not a lock taken by another).
+ */
 export function lockSignal(lock: Lock): AbortSignal {
   const ac = new AbortController();
-  lock.onLost(() => ac.abort());
+  lock.onLost((e) => ac.abort(isConnectionRefused(e.cause) ? e.cause : e));
   return ac.signal;
 }

@@ -88,6 +88,8 @@ async function up(
     const { startLocalCluster } = await import('../../localcluster/cluster.ts');
     const cluster = await startLocalCluster(options);
     printRunning(cluster.url, cluster.kubeconfigPath, ' (foreground; Ctrl-C stops it)');
+    for (const n of readClusterRecord(dir)?.notes ?? [])
+      process.stdout.write(`${color.yellow('note:')} ${n}\n`);
     await new Promise<void>((done) => {
       const stop = () => void cluster.stop().then(done);
       process.once('SIGINT', stop);
@@ -112,6 +114,7 @@ async function up(
     const rec = readClusterRecord(dir);
     if (rec && rec.pid === child.pid && (await answers(rec.url))) {
       printRunning(rec.url, rec.kubeconfigPath, ` (pid ${rec.pid}, log ${logPath})`);
+      for (const n of rec.notes ?? []) process.stdout.write(`${color.yellow('note:')} ${n}\n`);
       return;
     }
     if (exited !== undefined || Date.now() > deadline) {
@@ -242,7 +245,10 @@ export function registerCluster(program: Command): void {
       '--cluster-dir <path>',
       `where the cluster keeps its state (default <platform>/${DEFAULT_CLUSTER_DIR})`,
     )
-    .option('--port <port>', 'API server port (default: the previous one, else any free port)')
+    .option(
+      '--port <port>',
+      'API server port (default: the previous one, kept in <cluster dir>/ports.json, unless another process took it; else any free port)',
+    )
     .option('--foreground', 'run in this process until Ctrl-C', false)
     .action(async (o, cmd) => {
       await wrap(() =>

@@ -13,6 +13,7 @@ import { type AnalysisResult, type MeasurementRecord, runAnalysis } from '../../
 import { resolveTemplates } from '../../analysis/templates.ts';
 import type { AnalysisTemplate } from '../../config/schema.ts';
 import type { KubeClient } from '../../kube/client.ts';
+import { isConnectionRefused } from '../../kube/errors.ts';
 import { readClusterRecord } from '../../localcluster/cluster.ts';
 import type { ChartContext } from '../../render/index.ts';
 import { LABELS } from '../../shared/kube-types.ts';
@@ -212,6 +213,8 @@ export async function stopBackground(ctx: StrategyContext): Promise<AnalysisResu
 // ---------- waiting ----------
 
 export const TICK_MS = 100;
+/** How long refused connections may last before a wait gives up on the cluster (an API restart is shorter). */
+const REFUSED_GRACE_MS = 2_000;
 
 export interface WaitOptions {
   /** Done after this long (a timed pause); omitted: only a gate or `until` ends the wait. */
@@ -235,8 +238,14 @@ export async function waitGated(
 ): Promise<{ by: 'time' | 'promote' | 'promote-full' | 'until'; user?: string }> {
   const start = Date.now();
   let lastGateCheck = 0;
+  // Since when the API has refused every gate read: a cluster that is gone ends the wait at once.
+  let refusedSince: number | undefined;
   for (;;) {
-    if (ctx.signal?.aborted) throw new ReleaseFailure(`aborted during ${o.what}: the release lock was lost`);
+    if (ctx.signal?.aborted) {
+      const why =
+        ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'the release lock was lost';
+      throw new ReleaseFailure(`aborted during ${o.what}: ${why}`);
+    }
     const bg = backgroundFailure(ctx);
     if (bg) throw new ReleaseFailure(bg);
     const held = backgroundInconclusive(ctx);
@@ -249,8 +258,20 @@ export async function waitGated(
     if (o.until?.() && !held) return { by: 'until' };
     if (Date.now() - lastGateCheck >= 2 * TICK_MS) {
       lastGateCheck = Date.now();
-      const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).catch(
-        () => undefined,
+      const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).then(
+        (g) => {
+          refusedSince = undefined;
+          return g;
+        },
+        (e: unknown) => {
+          if (!isConnectionRefused(e)) return undefined;
+          refusedSince ??= Date.now();
+          if (Date.now() - refusedSince < REFUSED_GRACE_MS) return undefined;
+          const server = (e as { data?: { server?: unknown } }).data?.server ?? 'its address';
+          throw new ReleaseFailure(
+            `the cluster at ${String(server)} is unreachable (connection refused) during ${o.what}: the release cannot go on`,
+          );
+        },
       );
       if (gate?.action === GATE_ACTIONS.abort) {
         throw new ReleaseFailure(`aborted by ${gate.user} during ${o.what}`);
