@@ -2,7 +2,7 @@
 // TTY), a listr2 live view on an interactive terminal, or one JSON object per line; and the outcome.
 import type { ReleaseRecord } from '../release/history.ts';
 import type { ObjectProgress, ReleaseEvents } from '../release/types.ts';
-import { color } from './output.ts';
+import { color, terminalSafe, trusted, unguardedStream } from './output.ts';
 
 const ms = (a: string, b: string | undefined) =>
   b ? `${((Date.parse(b) - Date.parse(a)) / 1000).toFixed(1)} s` : '';
@@ -21,7 +21,7 @@ export function consoleEvents(format: 'text' | 'json'): ReleaseEvents {
   const tty = process.stderr.isTTY === true;
   let live = false;
   const clearLive = () => {
-    if (live) out('\r\x1b[2K');
+    if (live) out(trusted('\r\x1b[2K'));
     live = false;
   };
   return {
@@ -73,7 +73,10 @@ export async function withLiveView<T>(
 ): Promise<T> {
   if (format !== 'text' || process.stderr.isTTY !== true || process.env.CI)
     return await run(consoleEvents(format));
-  const { Listr } = await import('listr2');
+  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  // listr2 moves the cursor itself, so it writes past the terminal guard; every text handed to it
+  // (task.title, task.output) goes through terminalSafe() instead.
+  const processOutput = new ProcessOutput(unguardedStream(process.stdout), unguardedStream(process.stderr));
   let result: T | undefined;
   const list = new Listr(
     [
@@ -84,29 +87,37 @@ export async function withLiveView<T>(
           const events: ReleaseEvents = {
             step(s) {
               if (!s.endedAt) {
-                task.title = `${title}: ${s.name}`;
+                task.title = terminalSafe(`${title}: ${s.name}`);
                 return;
               }
               const mark = s.outcome === 'ok' ? color.green('✔') : color.red('✖');
-              task.output = `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}`;
+              task.output = terminalSafe(
+                `${mark} ${s.name}${s.detail ? `: ${s.detail.split('\n')[0]}` : ''} ${color.dim(ms(s.startedAt, s.endedAt))}`,
+              );
             },
             progress(p) {
               for (const o of p)
-                task.output = color.dim(
-                  `  ${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available`,
+                task.output = terminalSafe(
+                  color.dim(
+                    `  ${o.kind}/${o.name} ${o.updated}/${o.desired} updated, ${o.ready} ready, ${o.available} available`,
+                  ),
                 );
             },
             log(line) {
-              task.output = color.dim(`  ${line}`);
+              task.output = terminalSafe(color.dim(`  ${line}`));
             },
           };
           result = await run(events);
-          task.title = title;
+          task.title = terminalSafe(title);
         },
         rendererOptions: { outputBar: 20, persistentOutput: true },
       },
     ],
-    { renderer: 'default', exitOnError: true },
+    {
+      renderer: 'default',
+      rendererOptions: { logger: new ListrLogger({ processOutput }) },
+      exitOnError: true,
+    },
   );
   await list.run();
   return result as T;

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { SlipwayError } from '../shared/errors.ts';
 import { COMMANDS } from './commands/index.ts';
-import { reportError } from './output.ts';
+import { guardTerminalOutput, reportError } from './output.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -26,6 +26,7 @@ export function buildProgram(): Command {
 const VERSION = '0.1.0';
 
 export async function main(argv: string[]): Promise<number> {
+  guardTerminalOutput();
   const program = buildProgram();
   const debug = argv.includes('--debug');
   const json =

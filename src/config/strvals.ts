@@ -2,6 +2,8 @@
 // inference, escapes, list indices, limits and the same inputs rejected, so that a command line that
 // works with `helm --set` means the same thing to slipway. Written by hand: no library implements it.
 import { SlipwayError } from '../shared/errors.ts';
+import { jsonValueEnd } from './json-scan.ts';
+import { MAX_NESTING_DEPTH, tooDeepMessage, tooDeepPath } from './nesting.ts';
 
 export type StrvalsMode = 'set' | 'string' | 'json' | 'literal' | 'file';
 
@@ -74,6 +76,7 @@ export function mergeJsonObject(expr: string, into: Record<string, unknown>): Re
     throw strvalsError(expr, 'json', `invalid JSON object: ${why}`, expr.length - expr.trimStart().length);
   }
   if (!isDict(parsed)) throw strvalsError(expr, 'json', 'expected a JSON object', 0);
+  if (tooDeepPath(parsed)) throw strvalsError(expr, 'json', tooDeepMessage(), 0);
   return mergeMaps(structuredClone(into) as Dict, parsed);
 }
 
@@ -106,6 +109,8 @@ class Parser {
   private pos = 0;
   /** Where the digits of the last `[n]` started: errors about the index point there. */
   private indexAt = 0;
+  /** Maps and lists the current assignment has entered, the top-level map included. */
+  private depth = 1;
 
   constructor(
     private readonly s: string,
@@ -114,9 +119,16 @@ class Parser {
   ) {}
 
   parse(data: Dict): void {
-    while (this.key(data, 0) !== EOF) {
-      // one assignment per round
+    // one assignment per round
+    for (;;) {
+      this.depth = 1;
+      if (this.key(data, 0) === EOF) return;
     }
+  }
+
+  /** One level deeper into a map or list (at `at`); beyond MAX_NESTING_DEPTH the input is refused. */
+  private deeper(at: number): void {
+    if (++this.depth > MAX_NESTING_DEPTH) throw new ParseFailure(tooDeepMessage(), at);
   }
 
   private read(): string | undefined {
@@ -156,6 +168,7 @@ class Parser {
       throw new ParseFailure(`key "${k}" has no value`, start);
     }
     if (last === '[') {
+      this.deeper(this.pos - 1);
       const index = this.keyIndex();
       const existing = Object.hasOwn(data, k) ? data[k] : undefined;
       if (existing !== undefined && !Array.isArray(existing)) {
@@ -183,6 +196,7 @@ class Parser {
         this.pos - 1,
       );
     }
+    this.deeper(this.pos - 1);
     const existing = Object.hasOwn(data, k) ? data[k] : undefined;
     if (existing !== undefined && !isDict(existing)) {
       throw new ParseFailure(`key "${k}" is not a map, cannot set a key in it`, start);
@@ -228,6 +242,7 @@ class Parser {
       return { list: this.setIndex(list, index, this.value().value, at), outcome: undefined };
     }
     if (last === '[') {
+      this.deeper(this.pos - 1);
       const next = this.keyIndex();
       const existing = index < list.length ? list[index] : null;
       if (existing !== null && existing !== undefined && !Array.isArray(existing)) {
@@ -239,6 +254,7 @@ class Parser {
       return { list: this.setIndex(list, index, r.list, at), outcome: undefined };
     }
     // last === '.': a map inside the list; indices out of order start from an empty map
+    this.deeper(this.pos - 1);
     const existing = index < list.length ? list[index] : undefined;
     const inner: Dict = isDict(existing) ? existing : {};
     const outcome = this.key(inner, level);
@@ -290,6 +306,7 @@ class Parser {
       try {
         return this.readFile(text);
       } catch (e) {
+        if (e instanceof SlipwayError) throw e; // already names the flag, the file and what to do
         const why = e instanceof Error ? e.message : String(e);
         throw new ParseFailure(`cannot read file "${text}": ${why}`, at);
       }
@@ -310,6 +327,7 @@ class Parser {
       const why = e instanceof Error ? e.message : String(e);
       throw new ParseFailure(`invalid JSON value: ${why}`, start);
     }
+    if (tooDeepPath(value, MAX_NESTING_DEPTH - this.depth)) throw new ParseFailure(tooDeepMessage(), start);
     this.pos = end;
     this.skipBlanksAndComma();
     return value;
@@ -326,43 +344,6 @@ class Parser {
       }
     }
   }
-}
-
-/**
- * Where the JSON value starting at `start` ends, as a streaming decoder reads it: objects, arrays
- * and strings end at their closing character, literals and numbers at the first character that
- * cannot continue them. JSON.parse then validates the slice.
- */
-function jsonValueEnd(s: string, start: number): number | undefined {
-  const open = s[start];
-  if (open === '"') return stringEnd(s, start);
-  if (open === '{' || open === '[') {
-    let depth = 0;
-    for (let i = start; i < s.length; i++) {
-      const c = s[i];
-      if (c === '"') {
-        const e = stringEnd(s, i);
-        if (e === undefined) return undefined;
-        i = e - 1;
-      } else if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
-        depth--;
-        if (depth === 0) return i + 1;
-      }
-    }
-    return undefined;
-  }
-  let i = start;
-  while (i < s.length && /[A-Za-z0-9+\-.]/.test(s[i]!)) i++;
-  return i === start ? start + 1 : i;
-}
-
-function stringEnd(s: string, start: number): number | undefined {
-  for (let i = start + 1; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i + 1;
-  }
-  return undefined;
 }
 
 /**

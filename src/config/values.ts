@@ -6,8 +6,7 @@
 //   --set-string, --set-file, --set-literal (by flag type, as Helm does) → --image-tag / --digest
 //
 // collectLayers reads the files; mergeLayers (values-merge.ts) is pure.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { isSlipwayError, SlipwayError, usageError } from '../shared/errors.ts';
@@ -15,6 +14,7 @@ import type { LoadedPlatform } from './load.ts';
 import { deepCopy, isPlainMap, mergeValues } from './merge.ts';
 import { getEnvironment, getService } from './model.ts';
 import type { DesiredService } from './schema.ts';
+import { readSetFile } from './set-file.ts';
 import { isJsonObjectFlag, mergeJsonObject, parseSet, type StrvalsMode } from './strvals.ts';
 import { type MergedValues, mergeLayers, type ValuesLayer, type ValuesLayerKind } from './values-merge.ts';
 import { readYamlFile, type YamlFile } from './yaml-source.ts';
@@ -219,7 +219,7 @@ function desiredLayers(
  */
 function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>): ValuesLayer[] {
   const layers: ValuesLayer[] = [];
-  const readFile = (p: string) => readFileSync(resolve(p), 'utf8');
+  const readFile = (p: string) => readSetFile(p);
   let current: Record<string, unknown> | undefined;
   for (const [key, mode, flag] of FLAG_ORDER) {
     for (const expr of (o[key] as string[] | undefined) ?? []) {

@@ -3,6 +3,7 @@
 // Kubernetes, which reads YAML 1.1: strings such as `yes`, `on`, `0755` or `12:30` must stay strings.
 import { readFile, stat } from 'node:fs/promises';
 import {
+  Composer,
   type Document,
   isAlias,
   isMap,
@@ -11,11 +12,12 @@ import {
   isSeq,
   LineCounter,
   type Node,
-  parseAllDocuments,
+  Parser,
   type YAMLError,
 } from 'yaml';
 import { configError, SlipwayError, SlipwayErrorList, type SourceLocation } from '../shared/errors.ts';
 import { stringifyManifest } from '../shared/yaml-emit.ts';
+import { MAX_NESTING_DEPTH, tooDeepMessage, tooDeepPath, yamlTooDeepOffset } from './nesting.ts';
 
 /** Larger files are refused before parsing: no config or values file is legitimately this big. */
 export const MAX_YAML_BYTES = 4 * 1024 * 1024;
@@ -70,18 +72,16 @@ export function parseYaml(file: string, text: string): YamlFile {
   if (bytes > MAX_YAML_BYTES) throw tooLarge(file, bytes);
 
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter,
-    prettyErrors: false,
-    uniqueKeys: true,
-    merge: true,
-  });
   const pos = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
   };
-
-  const list = Array.isArray(docs) ? docs : [];
+  // parseAllDocuments, in its two steps: yaml's Parser is iterative, its Composer recursive, so the
+  // nesting depth is checked on the syntax tree between them.
+  const tokens = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  const deep = yamlTooDeepOffset(tokens);
+  if (deep !== undefined) throw tooDeep(file, pos(deep));
+  const list = Array.from(new Composer({ uniqueKeys: true, merge: true }).compose(tokens));
   const errors: SlipwayError[] = [];
   // After the first syntax error the parser's recovery produces follow-on errors that only confuse:
   // report the first one, plus every duplicate key (those are independent of each other).
@@ -110,6 +110,7 @@ export function parseYaml(file: string, text: string): YamlFile {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (e) {
+      if (e instanceof RangeError) throw tooDeep(file);
       if (e instanceof ReferenceError || (e instanceof Error && /alias/i.test(e.message))) {
         throw configError(
           `too many aliases (more than ${MAX_ALIAS_COUNT} expansions of anchors) — refusing to expand it (a YAML alias bomb?)`,
@@ -127,6 +128,10 @@ export function parseYaml(file: string, text: string): YamlFile {
       );
     }
   }
+
+  // Aliases can nest an anchored collection inside another: the expanded value is checked as well.
+  const deepPath = tooDeepPath(value);
+  if (deepPath) throw tooDeep(file, rangeStart(doc?.getIn(deepPath, true), pos));
 
   /** Walks the path; returns the deepest node reached, its position and the key position of the last step. */
   const walk = (path: readonly (string | number)[]) => {
@@ -220,6 +225,14 @@ function tooLarge(file: string, bytes: number): SlipwayError {
     `the file is too large (${mib} MiB); the limit for YAML files is ${MAX_YAML_BYTES / 1024 / 1024} MiB`,
     { file },
     { hint: 'Split it into smaller files; a configuration or values file should never be this big.' },
+  );
+}
+
+function tooDeep(file: string, at?: Position): SlipwayError {
+  return configError(
+    tooDeepMessage(),
+    { file, ...(at ? { line: at.line, column: at.column } : {}) },
+    { hint: `Flatten the structure: keep maps and lists within ${MAX_NESTING_DEPTH} levels.` },
   );
 }
 
