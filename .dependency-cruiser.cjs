@@ -16,7 +16,7 @@ const LAYERS = {
   // kube/target.ts types a target with the schema of slipway.yaml (a type-only import).
   kube: ['config', 'shared'],
   render: ['config', 'shared'],
-  policy: ['render', 'config', 'shared'],
+  policy: ['analysis', 'render', 'config', 'shared'],
   analysis: ['config', 'shared'],
   release: ['analysis', 'policy', 'render', 'kube', 'config', 'shared'],
   promotion: ['release', 'policy', 'render', 'kube', 'store', 'config', 'shared'],

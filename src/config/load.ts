@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { configError, isSlipwayError, SlipwayError, SlipwayErrorList } from '../shared/errors.ts';
 import { issuesToErrors } from './load-issues.ts';
 import { suggest } from './model.ts';
+import { checkRoleMembers } from './roles-check.ts';
 import {
   BUILTIN_STRATEGIES,
   type DesiredState,
@@ -49,7 +50,7 @@ export function parsePlatform(file: YamlFile): Platform {
     'platform file',
     'apiVersion: slipway.dev/v1\nkind: Platform',
   );
-  throwIfAny(checkPlatformReferences(file, platform));
+  throwIfAny([...checkPlatformReferences(file, platform), ...checkRoleMembers(file, platform)]);
   return platform;
 }
 

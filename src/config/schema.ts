@@ -2,7 +2,8 @@
 // model's types (z.infer below) and of the shipped JSON Schema (schema/slipway.schema.json).
 // Objects are strict so that a typo is an error with a "did you mean", never silently ignored.
 import { z } from 'zod';
-import { DURATION_PATTERN } from '../shared/duration.ts';
+import { DURATION_PATTERN, parseDuration } from '../shared/duration.ts';
+import { imageNameProblem, imageReferenceProblem, imageTagProblem } from '../shared/image-ref.ts';
 
 const name = z
   .string()
@@ -13,6 +14,19 @@ const duration = z
   .string()
   .regex(DURATION_PATTERN, 'must be a duration like 30s, 5m, 1h30m or 2d')
   .describe('A duration: digits followed by ms, s, m, h or d, e.g. 90s, 5m, 1h30m');
+
+/** A duration longer than zero (an analysis interval of 0s would measure in a busy loop). */
+const positiveDuration = duration.refine(
+  (s) => !DURATION_PATTERN.test(s) || parseDuration(s) > 0,
+  'must be longer than 0, e.g. 30s',
+);
+
+/** A string checked by one of the image grammar's functions (shared/image-ref.ts). */
+const imagePart = (problem: (s: string) => string | undefined) =>
+  z.string().superRefine((s, ctx) => {
+    const p = problem(s);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  });
 
 const percent = z.number().int().min(0).max(100);
 
@@ -163,7 +177,7 @@ export const analysisProvidersSchema = z.strictObject({
 export const metricSchema = z.strictObject({
   name: z.string(),
   provider: metricProviderSchema,
-  interval: duration.optional().default('30s'),
+  interval: positiveDuration.optional().default('30s'),
   initialDelay: duration.optional(),
   count: z.number().int().min(1).optional(),
   successCondition: z.string().optional(),
@@ -183,7 +197,7 @@ export const analysisTemplateSchema = z.strictObject({
 
 export const hookSchema = z.strictObject({
   name: name,
-  image: z.string().optional().describe('Defaults to the service image'),
+  image: imagePart(imageReferenceProblem).optional().describe('Defaults to the service image'),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -209,7 +223,9 @@ export const serviceSchema = z.strictObject({
   description: z.string().optional(),
   strategy: z.string().optional().describe('Name of an entry in strategies, or rolling | canary | blueGreen'),
   priority: z.number().int().optional().describe('Lower first when an environment is applied'),
-  image: z.string().optional().describe('Image repository; defaults to values image.repository'),
+  image: imagePart(imageNameProblem)
+    .optional()
+    .describe('Image repository; defaults to values image.repository'),
   hooks: z
     .strictObject({
       backup: hookSchema.optional(),
@@ -314,7 +330,7 @@ export type AnalysisProviders = z.infer<typeof analysisProvidersSchema>;
 // ---------- environments/<env>.yaml: the desired state ----------
 
 export const desiredServiceSchema = z.strictObject({
-  version: z.string().optional().describe('Image tag'),
+  version: imagePart(imageTagProblem).optional().describe('Image tag'),
   digest: z
     .string()
     .regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256: followed by 64 hex digits')

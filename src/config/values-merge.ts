@@ -23,6 +23,8 @@ export interface ValuesLayer {
    */
   replaces?: ReadonlyArray<readonly string[]>;
   locate?(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+  /** Position of the key itself (for unknown-key errors), where the layer has a file. */
+  locateKey?(path: readonly (string | number)[]): { line: number; column: number } | undefined;
 }
 
 export interface ValueOrigin {

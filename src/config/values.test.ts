@@ -28,11 +28,11 @@ const basic = async () => {
 describe('collectLayers', () => {
   test('layers in Helm order; missing optional files are skipped', async () => {
     const layers = await collectLayers(await basic(), 'booking', 'production', {
-      set: ['a=1'],
-      setString: ['b=2'],
-      setJson: ['c=3'],
+      set: ['env.A=1'],
+      setString: ['env.B=2'],
+      setJson: ['env.C=3'],
       setFile: [],
-      setLiteral: ['d=4'],
+      setLiteral: ['env.D=4'],
       imageTag: 't',
       digest: `sha256:${'a'.repeat(64)}`,
     });
@@ -46,10 +46,10 @@ describe('collectLayers', () => {
         'service.environment values/booking.production.yaml',
         'desired environments/production.yaml',
         'desired environments/production.yaml',
-        'flag --set-json c=3',
-        'flag --set a=1',
-        'flag --set-string b=2',
-        'flag --set-literal d=4',
+        'flag --set-json env.C=3',
+        'flag --set env.A=1',
+        'flag --set-string env.B=2',
+        'flag --set-literal env.D=4',
         'flag --image-tag t',
         `flag --digest sha256:${'a'.repeat(64)}`,
         'desired (set by slipway)',
@@ -172,12 +172,12 @@ describe('computeValues', () => {
 describe('flags apply as Helm applies them', () => {
   test('a list index extends the list a file set; flags of one type accumulate', async () => {
     const m = await computeValues(await basic(), 'search', 'staging', {
-      set: ['tolerations[1].key=gpu', 'extra[0]=a', 'extra[1]=b'],
+      set: ['tolerations[1].key=gpu', 'args[0]=a', 'args[1]=b'],
     });
     assert.deepEqual(m.values.tolerations, [{ key: 'dedicated', value: 'shop' }, { key: 'gpu' }]);
-    assert.deepEqual(m.values.extra, ['a', 'b']);
+    assert.deepEqual(m.values.args, ['a', 'b']);
     assert.equal(m.origin(['tolerations', 0])?.layer.source, '--set tolerations[1].key=gpu');
-    assert.equal(m.origin(['extra'])?.layer.source, '--set extra[1]=b');
+    assert.equal(m.origin(['args'])?.layer.source, '--set args[1]=b');
   });
 
   test('a key set to the value it already had keeps its file as origin', async () => {

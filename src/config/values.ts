@@ -16,7 +16,9 @@ import { getEnvironment, getService } from './model.ts';
 import type { DesiredService } from './schema.ts';
 import { readSetFile } from './set-file.ts';
 import { isJsonObjectFlag, mergeJsonObject, parseSet, type StrvalsMode } from './strvals.ts';
+import { checkMergedValues, checkValuesLayers, throwValuesErrors } from './values-check.ts';
 import { type MergedValues, mergeLayers, type ValuesLayer, type ValuesLayerKind } from './values-merge.ts';
+import { buildValuesSchema, type ValuesSchema } from './values-schema.ts';
 import { readYamlFile, type YamlFile } from './yaml-source.ts';
 
 export {
@@ -98,6 +100,7 @@ export async function collectLayers(
   const fileValues = () =>
     layers.slice(1).reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
   layers.push(...flagLayers(o, fileValues));
+  throwValuesErrors(checkValuesLayers(layers, valuesSchema(chart)));
   layers.push({
     kind: 'desired',
     source: SLIPWAY_SOURCE,
@@ -112,7 +115,18 @@ export async function computeValues(
   env: string,
   o?: ValueOverrides,
 ): Promise<MergedValues> {
-  return mergeLayers(await collectLayers(p, service, env, o));
+  const merged = mergeLayers(await collectLayers(p, service, env, o));
+  throwValuesErrors(checkMergedValues(merged));
+  return merged;
+}
+
+let schema: { chart: YamlFile; schema: ValuesSchema } | undefined;
+
+/** The chart's values schema (values-schema.ts), built once from its defaults. */
+function valuesSchema(chart: YamlFile): ValuesSchema {
+  if (schema?.chart !== chart)
+    schema = { chart, schema: buildValuesSchema(chart.value as Record<string, unknown>) };
+  return schema.schema;
 }
 
 // Values files are read once per loaded platform: rendering every service of an environment reads
@@ -148,7 +162,13 @@ function fileLayer(kind: ValuesLayerKind, source: string, file: YamlFile): Value
       },
     );
   }
-  return { kind, source, values: file.value, locate: (path) => file.locate(path) };
+  return {
+    kind,
+    source,
+    values: file.value,
+    locate: (path) => file.locate(path),
+    locateKey: (path) => file.locateKey(path),
+  };
 }
 
 function describe(v: unknown): string {
@@ -176,6 +196,7 @@ function desiredLayers(
 ): ValuesLayer[] {
   const source = `environments/${env}.yaml`;
   const at = (path: readonly (string | number)[]) => file?.locate(['services', service, ...path]);
+  const keyAt = (path: readonly (string | number)[]) => file?.locateKey(['services', service, ...path]);
   const values: Record<string, unknown> = {};
   for (const [field, target] of DESIRED_FIELDS) {
     const v = entry[field];
@@ -207,6 +228,7 @@ function desiredLayers(
       source,
       values: entry.values,
       locate: (path) => at(['values', ...path]),
+      locateKey: (path) => keyAt(['values', ...path]),
     });
   }
   return layers;

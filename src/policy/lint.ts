@@ -1,5 +1,6 @@
 // `slipway lint` as an operation: render every selected service in every selected environment, then
-// schema validation, the tighten-only rule and the check catalogue at each environment's policy level.
+// schema validation, the tighten-only rule and the check catalogue at each environment's policy level,
+// after the analysis templates are known to compile (analysis-check.ts).
 // lintRendered is the pure part (also what `slipway render` calls before writing anything).
 import { type LoadedPlatform, PLATFORM_FILE } from '../config/load.ts';
 import { getEnvironment, getService, serviceNames } from '../config/model.ts';
@@ -14,6 +15,7 @@ import {
 import { renderPlatform } from '../render/platform.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
+import { assertAnalysisTemplates } from './analysis-check.ts';
 import { applyWaiver, checkWaivers, runChecks, SCHEMA_CHECK, TIGHTEN_ONLY_CHECK } from './catalogue.ts';
 import { validateObject } from './schema-validation.ts';
 import { checkTightenOnly } from './tighten.ts';
@@ -169,6 +171,7 @@ export async function lintRenderedServices(
   overrides?: ValueOverrides,
 ): Promise<LintReport> {
   throwWaiverErrors(p);
+  assertAnalysisTemplates(p);
   const level = getEnvironment(p, env).policy as PolicyLevel;
   const inputs: LintServiceInput[] = [];
   for (const r of rendered) {
@@ -198,6 +201,7 @@ export async function lintPlatform(
     o.environments && o.environments.length > 0 ? o.environments : p.environments.map((e) => e.name);
   for (const e of envNames) getEnvironment(p, e);
   throwWaiverErrors(p);
+  assertAnalysisTemplates(p);
   const environments: LintReport['environments'] = [];
   const findings: Finding[] = [];
   for (const env of envNames) {

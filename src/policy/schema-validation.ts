@@ -1,9 +1,11 @@
 // Offline schema validation of rendered objects: kubernetes-models' precompiled validators for the
 // built-in kinds, an unknown-field walk on top (the upstream schemas allow extra properties, the real
 // API server with strict field validation does not), and small schemas for the custom resources the
-// chart emits. Pure and synchronous; each validator is loaded on first use (require, so no await) and
-// reused. Also used by the local cluster's API server for its 422 responses.
+// chart emits, then the API server's own field checks (shared/api-validation.ts). Pure and
+// synchronous; each validator is loaded on first use (require, so no await) and reused. Also used by
+// the local cluster's API server for its 422 responses.
 import { createRequire } from 'node:module';
+import { apiValidation } from '../shared/api-validation.ts';
 import { type KubeObject, objectRef } from '../shared/kube-types.ts';
 import { CUSTOM_KINDS, type CustomKind, type FieldSpec } from './schemas/custom-resources.ts';
 import { K8S_ROOTS, K8S_TYPES } from './schemas/k8s-fields.generated.ts';
@@ -266,6 +268,9 @@ export function validateObject(obj: KubeObject): SchemaProblem[] {
     }
     checkCustom(obj, custom.schema, '', found);
   }
+  // What the API server checks beyond the schema (names, label syntax, ranges, sizes): only on an
+  // object that is well-formed, as the API server validates after decoding.
+  if (found.length === 0) found.push(...apiValidation(obj));
   if (!obj.metadata?.name && !obj.metadata?.generateName) {
     found.push({ path: 'metadata.name', message: 'required field is missing' });
   }

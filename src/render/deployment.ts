@@ -2,6 +2,7 @@
 // track `<service>` (the release engine adds `<service>-canary` with renderWorkload), a blue-green
 // service its active colour `<service>-blue|green`.
 import { SlipwayError } from '../shared/errors.ts';
+import { buildImageReference, IMAGE_HINTS } from '../shared/image-ref.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { configData, configHash, configMapName } from './configmap.ts';
 import {
@@ -51,10 +52,18 @@ export function imageRef(ctx: ChartContext): string {
       data: { path: 'image.repository' },
     });
   }
-  const digest = img.str('digest');
-  if (digest) return `${repo}@${digest}`;
-  const tag = img.str('tag');
-  return tag ? `${repo}:${tag}` : repo;
+  // The values checks name the file and line of a bad part; this is the backstop for a context
+  // built by hand, so that no object ever carries an image the registry would refuse.
+  const built = buildImageReference(repo, img.str('tag'), img.str('digest'));
+  if (built.problem) {
+    const { part, message } = built.problem;
+    const key = part === 'name' ? 'repository' : part;
+    throw new SlipwayError('values', `image.${key} of ${ctx.service}: ${message}`, {
+      hint: IMAGE_HINTS[part],
+      data: { path: `image.${key}` },
+    });
+  }
+  return built.ref;
 }
 
 function rollingParams(ctx: ChartContext): { maxSurge: number | string; maxUnavailable: number | string } {

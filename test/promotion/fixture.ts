@@ -44,6 +44,7 @@ people:
   dave: { groups: [approvers, release-managers], email: dave@shop.example }
   eve: {}
   root: {}
+  ci: {}
 `;
 
 export const DESIRED = (env: string, booking: string, search: string) => `apiVersion: slipway.dev/v1
