@@ -1,6 +1,9 @@
 // Field validation the API server itself does for built-in kinds, independent of any injected
-// validator: today the Deployment rolling-update fence posts (apps validation's
-// ValidateRollingUpdateDeployment), with the API server's order and messages.
+// validator: the Deployment rolling-update fence posts (apps validation's
+// ValidateRollingUpdateDeployment), with the API server's order and messages, and the field checks
+// slipway's own validation shares (shared/api-validation.ts: names, label syntax, replicas and port
+// ranges, ConfigMap/Secret size).
+import { apiValidation } from '../../shared/api-validation.ts';
 import type { KubeObject } from '../../shared/kube-types.ts';
 
 export interface FieldProblem {
@@ -86,5 +89,6 @@ export function validateDeploymentStrategy(o: KubeObject): FieldProblem[] {
 
 /** Every built-in check for one object. */
 export function builtinValidation(o: KubeObject): FieldProblem[] {
-  return validateDeploymentStrategy(o);
+  // Names are checked where the store takes them (store/names.ts), with the API server's own text.
+  return [...validateDeploymentStrategy(o), ...apiValidation(o).filter((p) => p.path !== 'metadata.name')];
 }
