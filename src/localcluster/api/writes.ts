@@ -74,7 +74,14 @@ const UNKNOWN = /unknown field/i;
 function validate(ctx: HandlerContext, r: WriteRequest, o: KubeObject): void {
   if (r.subresource) return;
   // The API server's own checks always run; the injected validator adds schema checks.
-  const problems = [...builtinValidation(o), ...(ctx.validate?.(o) ?? [])];
+  // An injected validator may repeat a built-in check (slipway's shares them): each cause once.
+  const seen = new Set<string>();
+  const problems = [...builtinValidation(o), ...(ctx.validate?.(o) ?? [])].filter((p) => {
+    const key = `${p.path}\0${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const mode = r.query.get('fieldValidation') ?? 'Warn';
   const unknown = problems.filter((p) => UNKNOWN.test(p.message));
   const other = problems.filter((p) => !UNKNOWN.test(p.message));
