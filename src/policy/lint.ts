@@ -12,11 +12,11 @@ import {
   type ValueOverrides,
   type ValuesLayer,
 } from '../config/values.ts';
-import { renderPlatform } from '../render/platform.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { assertAnalysisTemplates } from './analysis-check.ts';
 import { applyWaiver, checkWaivers, runChecks, SCHEMA_CHECK, TIGHTEN_ONLY_CHECK } from './catalogue.ts';
+import { prepareServices } from './prepare.ts';
 import { validateObject } from './schema-validation.ts';
 import { checkTightenOnly } from './tighten.ts';
 import type { Finding, PolicyLevel } from './types.ts';
@@ -160,14 +160,15 @@ function throwWaiverErrors(p: LoadedPlatform): void {
 }
 
 /**
- * Checks already rendered services of one environment (what `slipway render` calls before printing or
- * writing): values are computed again (files are cached) for the tighten-only rule and file:line sources.
+ * Checks already rendered services of one environment together (prepareRelease for one, `slipway lint`
+ * and `slipway render` for several). Each service's merged values, when not given, are collected again
+ * (files are cached) for the tighten-only rule and file:line sources.
  * Use with assertNoLintErrors(report.findings) to refuse on unwaived errors.
  */
 export async function lintRenderedServices(
   p: LoadedPlatform,
   env: string,
-  rendered: ReadonlyArray<{ service: string; objects: KubeObject[] }>,
+  rendered: ReadonlyArray<{ service: string; objects: KubeObject[]; values?: MergedValues }>,
   overrides?: ValueOverrides,
 ): Promise<LintReport> {
   throwWaiverErrors(p);
@@ -177,9 +178,10 @@ export async function lintRenderedServices(
   for (const r of rendered) {
     // The layers are enough for the tighten-only rule; merging them (for file:line sources of
     // findings) is deferred until a finding asks, which in a clean platform is never.
-    const values = lazyMergedValues(await collectLayers(p, r.service, env, overrides));
+    const values = r.values ?? lazyMergedValues(await collectLayers(p, r.service, env, overrides));
     const waivers = getService(p, r.service).waivers;
-    inputs.push(waivers ? { ...r, values, waivers } : { ...r, values });
+    const input = { service: r.service, objects: r.objects, values };
+    inputs.push(waivers ? { ...input, waivers } : input);
   }
   const findings = lintRendered({ environment: env, level, services: inputs });
   const summary = summarize(findings);
@@ -205,11 +207,8 @@ export async function lintPlatform(
   const environments: LintReport['environments'] = [];
   const findings: Finding[] = [];
   for (const env of envNames) {
-    const rendered = await renderPlatform(p, env, {
-      ...(o.services && o.services.length > 0 ? { services: o.services } : {}),
-      ...(o.overrides ? { overrides: o.overrides } : {}),
-    });
-    const r = await lintRenderedServices(p, env, rendered, o.overrides);
+    const prepared = await prepareServices(p, env, { services: o.services, overrides: o.overrides });
+    const r = await lintRenderedServices(p, env, prepared, o.overrides);
     environments.push(...r.environments);
     findings.push(...r.findings);
   }

@@ -5,6 +5,7 @@
 import type { LoadedPlatform } from '../config/load.ts';
 import { namespaceFor, serviceNames } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { prepareRelease } from '../policy/prepare.ts';
 import {
   decodeRelease,
   historySelector,
@@ -12,9 +13,7 @@ import {
   RELEASE_STATUS,
   type ReleaseRecord,
 } from '../release/history-codec.ts';
-import { pruneKinds, withOwnership } from '../release/plan.ts';
-import { renderService } from '../render/index.ts';
-import { chartContextFor } from '../render/platform.ts';
+import { pruneKinds } from '../release/plan.ts';
 import { type KubeObject, LABELS } from '../shared/kube-types.ts';
 import type { AppliedRelease, DesiredService, PlanInput } from './plan.ts';
 
@@ -27,30 +26,17 @@ export function desiredServiceNames(platform: LoadedPlatform, env: string): stri
   return all.filter((s) => wanted.has(s));
 }
 
-/** Renders each service as the release engine would apply it (ownership labels, namespace). */
+/** Prepares each service as the release engine would apply it (ownership labels, namespace), unlinted. */
 export async function renderDesired(
   platform: LoadedPlatform,
   env: string,
   services: readonly string[],
 ): Promise<DesiredService[]> {
-  const namespace = namespaceFor(platform, env);
+  namespaceFor(platform, env); // an unknown environment fails first, with a suggestion
   const out: DesiredService[] = [];
   for (const service of services) {
-    const ctx = await chartContextFor(platform, service, env);
-    const image = (ctx.values.image ?? {}) as { tag?: unknown; digest?: unknown };
-    const manifests = withOwnership(
-      renderService(ctx),
-      { platform: platform.platform.name, environment: env, service },
-      namespace,
-    );
-    out.push({
-      service,
-      version: {
-        ...(image.tag ? { tag: String(image.tag) } : {}),
-        ...(image.digest ? { digest: String(image.digest) } : {}),
-      },
-      manifests,
-    });
+    const { version, manifests } = await prepareRelease(platform, { service, environment: env, lint: false });
+    out.push({ service, version, manifests });
   }
   return out;
 }

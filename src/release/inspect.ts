@@ -6,14 +6,13 @@ import type { ValueOverrides } from '../config/values.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { type HealthStatus, worstHealth } from '../kube/health.ts';
 import { liveHealth } from '../kube/rollout.ts';
-import { renderService } from '../render/index.ts';
-import { chartContextFor } from '../render/platform.ts';
+import { prepareRelease } from '../policy/prepare.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { diffManifests, type ObjectChange } from './diff.ts';
 import { holderIsGone, serviceTarget, versionText } from './engine.ts';
 import { RELEASE_STATUS } from './history.ts';
 import { readLock } from './lock.ts';
-import { withOwnership, workloadsOf } from './plan.ts';
+import { workloadsOf } from './plan.ts';
 
 export interface ServiceStatus {
   service: string;
@@ -118,9 +117,12 @@ export async function diffService(
   o: { platform: LoadedPlatform; service: string; environment: string; overrides?: ValueOverrides },
 ): Promise<ObjectChange[]> {
   const t = serviceTarget(client, o);
-  const ctx = await chartContextFor(o.platform, o.service, o.environment, o.overrides);
-  const ownership = { platform: o.platform.platform.name, environment: o.environment, service: o.service };
-  const manifests = withOwnership(renderService(ctx), ownership, t.namespace);
+  const { manifests, ownership } = await prepareRelease(o.platform, {
+    service: o.service,
+    environment: o.environment,
+    overrides: o.overrides,
+    lint: false,
+  });
   const previous = await t.history.lastGood(o.service);
   return await diffManifests(client, manifests, t.namespace, previous?.manifests ?? [], ownership);
 }

@@ -1,6 +1,6 @@
 // Pure helpers of the release engine: ownership labels, which objects a release owns and
 // prunes, and reading a pod's state into progress and failures. No I/O, no clock unless passed in.
-import { type KubeObject, LABELS } from '../shared/kube-types.ts';
+import type { KubeObject } from '../shared/kube-types.ts';
 import type { PodProgress } from './types.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -11,41 +11,9 @@ export const CRASH_RESTARTS = 2;
 // callers being rewritten (cli deploy/resume/rollback, release/target.ts) still import it from plan.ts.
 export { parseDuration } from '../shared/duration.ts';
 
-export interface Ownership {
-  platform: string;
-  environment: string;
-  service: string;
-}
-
-/** The labels every object a release applies carries; pruning selects by them. */
-export function ownershipLabels(o: Ownership): Record<string, string> {
-  return {
-    [LABELS.managedBy]: 'slipway',
-    [LABELS.platform]: o.platform,
-    [LABELS.environment]: o.environment,
-    [LABELS.service]: o.service,
-  };
-}
-
-/** Selects a service's applied objects, never its release Secrets or lock (they lack managed-by). */
-export function ownershipSelector(o: Ownership): string {
-  return Object.entries(ownershipLabels(o))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-/** The manifests with ownership labels added (rendered objects normally have them already). */
-export function withOwnership(objects: readonly KubeObject[], o: Ownership, namespace: string): KubeObject[] {
-  const labels = ownershipLabels(o);
-  return objects.map((obj) => ({
-    ...obj,
-    metadata: {
-      ...obj.metadata,
-      namespace: obj.metadata.namespace ?? namespace,
-      labels: { ...(obj.metadata.labels ?? {}), ...labels },
-    },
-  }));
-}
+// Moved to shared/ownership.ts (one home below policy/, where preparing a release adds them);
+// re-exported for the engine's callers.
+export { type Ownership, ownershipLabels, ownershipSelector, withOwnership } from '../shared/ownership.ts';
 
 /** `Kind/namespace/name`, the key KubeClient.prune keeps by. */
 export function objectKey(o: KubeObject, namespace: string): string {

@@ -1,9 +1,10 @@
 // Renders a loaded platform's services for one environment: values from config/values.ts, strategy and
 // namespace from config/model.ts, objects from the chart. Reads the values files (through
-// computeValues) but writes nothing.
+// computeValues) but writes nothing. chartInput is the first stage of preparing a release
+// (policy/prepare.ts), and all that `slipway values` needs.
 import type { LoadedPlatform } from '../config/load.ts';
 import { getService, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
-import { computeValues, type ValueOverrides } from '../config/values.ts';
+import { computeValues, type MergedValues, type ValueOverrides } from '../config/values.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import type { ChartContext } from './context.ts';
 import { renderService } from './index.ts';
@@ -13,16 +14,25 @@ export interface RenderedService {
   objects: KubeObject[];
 }
 
+/** What the chart is rendered from: the merged values with their sources, and the chart context. */
+export interface ChartInput {
+  /** The layers merged (what `slipway values` shows), each key with the file and line that set it. */
+  values: MergedValues;
+  /** The context the chart receives; its values add the service's `image:` from slipway.yaml. */
+  context: ChartContext;
+}
+
 /**
- * The chart context of one service in one environment (values merged, strategy, namespace). The
- * service's `image:` in slipway.yaml is the repository unless a values layer set image.repository.
+ * The merged values of one service in one environment and the chart context built from them (values,
+ * strategy, namespace). The service's `image:` in slipway.yaml is the repository unless a values layer
+ * set image.repository.
  */
-export async function chartContextFor(
+export async function chartInput(
   p: LoadedPlatform,
   service: string,
   env: string,
   overrides?: ValueOverrides,
-): Promise<ChartContext> {
+): Promise<ChartInput> {
   const config = getService(p, service);
   const merged = await computeValues(p, service, env, overrides);
   let values = merged.values;
@@ -30,13 +40,39 @@ export async function chartContextFor(
   if (config.image && !image.repository)
     values = { ...values, image: { ...image, repository: config.image } };
   return {
-    platform: p.platform.name,
-    service,
-    environment: env,
-    namespace: namespaceFor(p, env),
-    values,
-    strategy: strategyFor(p, service),
+    values: merged,
+    context: {
+      platform: p.platform.name,
+      service,
+      environment: env,
+      namespace: namespaceFor(p, env),
+      values,
+      strategy: strategyFor(p, service),
+    },
   };
+}
+
+/** The chart context of one service in one environment (see chartInput). */
+export async function chartContextFor(
+  p: LoadedPlatform,
+  service: string,
+  env: string,
+  overrides?: ValueOverrides,
+): Promise<ChartContext> {
+  return (await chartInput(p, service, env, overrides)).context;
+}
+
+/**
+ * The services of `env` to render: all, or the named ones, in platform order. An unknown
+ * environment or service fails with a suggestion.
+ */
+export function selectServices(p: LoadedPlatform, env: string, services?: readonly string[]): string[] {
+  namespaceFor(p, env); // an unknown environment fails here, with a suggestion
+  const all = serviceNames(p);
+  if (!services || services.length === 0) return all;
+  for (const s of services) getService(p, s); // unknown names fail with a suggestion
+  const wanted = new Set(services);
+  return all.filter((s) => wanted.has(s));
 }
 
 /** Every service (or the named ones, in platform order) of `env`, rendered at rest. */
@@ -45,16 +81,8 @@ export async function renderPlatform(
   env: string,
   o: { services?: string[]; overrides?: ValueOverrides } = {},
 ): Promise<RenderedService[]> {
-  namespaceFor(p, env); // an unknown environment fails here, with a suggestion
-  const all = serviceNames(p);
-  let names = all;
-  if (o.services && o.services.length > 0) {
-    for (const s of o.services) getService(p, s); // unknown names fail with a suggestion
-    const wanted = new Set(o.services);
-    names = all.filter((s) => wanted.has(s));
-  }
   const out: RenderedService[] = [];
-  for (const service of names) {
+  for (const service of selectServices(p, env, o.services)) {
     const ctx = await chartContextFor(p, service, env, o.overrides);
     out.push({ service, objects: renderService(ctx) });
   }

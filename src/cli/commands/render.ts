@@ -8,8 +8,9 @@ import type { LoadedPlatform } from '../../config/load.ts';
 import { loadPlatform } from '../../config/load.ts';
 import type { ValueOverrides } from '../../config/values.ts';
 import { assertNoLintErrors, lintRenderedServices } from '../../policy/lint.ts';
+import { type PreparedRelease, prepareServices } from '../../policy/prepare.ts';
 import { secretsNote, toYaml } from '../../render/index.ts';
-import { type RenderedService, renderPlatform } from '../../render/platform.ts';
+import type { RenderedService } from '../../render/platform.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
 /**
@@ -20,7 +21,7 @@ import { overridesFrom, withValueFlags } from '../value-flags.ts';
 export async function lintRenderedForRender(
   platform: LoadedPlatform,
   env: string,
-  rendered: readonly RenderedService[],
+  rendered: readonly PreparedRelease[],
   overrides: ValueOverrides,
 ): Promise<void> {
   const report = await lintRenderedServices(platform, env, rendered, overrides);
@@ -41,7 +42,9 @@ export function registerRender(program: Command): void {
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
       const overrides: ValueOverrides = overridesFrom(options);
-      const rendered = await renderPlatform(platform, options.env, {
+      // Prepared as deploy prepares them, printed as the chart renders them (no ownership labels
+      // added), and checked together: some checks look across services.
+      const rendered = await prepareServices(platform, options.env, {
         ...(service === undefined ? {} : { services: [service] }),
         overrides,
       });

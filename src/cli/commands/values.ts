@@ -2,13 +2,9 @@
 // with --explain where each key came from (file:line, chart default or flag).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import {
-  CHART_VALUES_SOURCE,
-  computeValues,
-  type MergedValues,
-  type ValueOverrides,
-} from '../../config/values.ts';
+import { CHART_VALUES_SOURCE, type MergedValues, type ValueOverrides } from '../../config/values.ts';
 import { stringifyYamlForKubernetes } from '../../config/yaml-source.ts';
+import { chartInput } from '../../render/platform.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
@@ -29,7 +25,9 @@ export function registerValues(program: Command): void {
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
       const overrides: ValueOverrides = overridesFrom(options);
-      const merged = await computeValues(platform, service, options.env, overrides);
+      // The first stage of preparing a release (policy/prepare.ts), and only that: the values must
+      // show even when the chart cannot render them, since this is where a bad value is traced.
+      const { values: merged } = await chartInput(platform, service, options.env, overrides);
       if (options.explain) {
         if (format === 'json') printJson(explainRows(merged));
         else process.stdout.write(explainText(merged));
