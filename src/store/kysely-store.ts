@@ -1,8 +1,16 @@
 // StateStore over kysely: one set of queries for SQLite (better-sqlite3) and PostgreSQL (pg).
 import { type Kysely, Migrator, type Selectable } from 'kysely';
 import { SlipwayError } from '../shared/errors.ts';
+import {
+  type ApiTokensTable,
+  findApiToken,
+  insertApiToken,
+  listApiTokens,
+  revokeApiToken,
+} from './api-tokens.ts';
 import { migrationProvider, type StoreTables } from './migrations.ts';
 import type {
+  ApiTokenRecord,
   ApprovalDecision,
   ApprovalRecord,
   AuditAction,
@@ -10,6 +18,7 @@ import type {
   AuditFilter,
   AuditRecord,
   FreezeRecord,
+  NewApiToken,
   NewFreeze,
   NewPromotion,
   PromotionRecord,
@@ -279,6 +288,27 @@ export class KyselyStateStore implements StateStore {
       .returningAll()
       .execute();
     return rows.map(toFreeze);
+  }
+
+  insertApiToken(t: NewApiToken): Promise<ApiTokenRecord> {
+    return insertApiToken(this.tokens, t);
+  }
+
+  findApiToken(by: { id: number } | { hash: string }): Promise<ApiTokenRecord | undefined> {
+    return findApiToken(this.tokens, by);
+  }
+
+  listApiTokens(): Promise<ApiTokenRecord[]> {
+    return listApiTokens(this.tokens);
+  }
+
+  revokeApiToken(id: number, by: string, at: string): Promise<boolean> {
+    return revokeApiToken(this.tokens, id, by, at);
+  }
+
+  /** The same database as the token queries (api-tokens.ts) type it. */
+  private get tokens(): Kysely<ApiTokensTable> {
+    return this.db as unknown as Kysely<ApiTokensTable>;
   }
 
   async close(): Promise<void> {

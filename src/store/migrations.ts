@@ -1,8 +1,9 @@
 // The store's schema as kysely migrations, in code (no migration files to ship). The same migrations
 // run on SQLite and PostgreSQL; the only dialect difference is how an auto-increment key is spelled.
 import type { Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+import { type ApiTokensTable, apiTokensMigration } from './api-tokens.ts';
 
-export interface StoreTables {
+export interface StoreTables extends ApiTokensTable {
   promotions: {
     id: Generated<number>;
     service: string;
@@ -151,6 +152,11 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   };
 }
 
+/** Every migration, in the order they run: the ones above, then those kept beside their queries. */
+function allMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  return { ...migrations(dialect), '0004_api_tokens': apiTokensMigration(dialect) };
+}
+
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {
-  return { getMigrations: async () => migrations(dialect) };
+  return { getMigrations: async () => allMigrations(dialect) };
 }

@@ -67,6 +67,8 @@ export const AUDIT_ACTIONS = [
   'apply',
   'freeze',
   'unfreeze',
+  'token-create',
+  'token-revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -121,6 +123,25 @@ export interface FreezeRecord {
 
 export type NewFreeze = Omit<FreezeRecord, 'id' | 'liftedAt' | 'liftedBy'>;
 
+/** An API token for CI (`slipway token create`): only the SHA-256 hash of the secret is kept. */
+export interface ApiTokenRecord {
+  id: number;
+  name: string;
+  /** Hex SHA-256 of the whole token (`slw_…`). */
+  hash: string;
+  /** Where its roles apply; nowhere else. */
+  environments: string[];
+  roles: string[];
+  /** The person who created it; the token never does more than they may. */
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | undefined;
+  revokedBy: string | undefined;
+}
+
+export type NewApiToken = Omit<ApiTokenRecord, 'id' | 'revokedAt' | 'revokedBy'>;
+
 export interface StateStore {
   readonly kind: 'sqlite' | 'postgres';
   insertPromotion(p: NewPromotion): Promise<PromotionRecord>;
@@ -155,5 +176,12 @@ export interface StateStore {
   listFreezes(filter?: { environment?: string }): Promise<FreezeRecord[]>;
   /** Lifts every open freeze of the environment; answers the ones lifted. */
   liftFreezes(environment: string, by: string, at: string): Promise<FreezeRecord[]>;
+  insertApiToken(t: NewApiToken): Promise<ApiTokenRecord>;
+  /** A token by its id or by the hash of its secret (revoked and expired ones included). */
+  findApiToken(by: { id: number } | { hash: string }): Promise<ApiTokenRecord | undefined>;
+  /** Oldest first. */
+  listApiTokens(): Promise<ApiTokenRecord[]>;
+  /** Compare-and-set: false when the token is unknown or already revoked. */
+  revokeApiToken(id: number, by: string, at: string): Promise<boolean>;
   close(): Promise<void>;
 }
