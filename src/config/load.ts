@@ -319,6 +319,21 @@ function checkPlatformReferences(file: YamlFile, p: Platform): SlipwayError[] {
     }
   });
 
+  const webhooks = new Set<string>();
+  p.notifications?.forEach((n, i) => {
+    if (webhooks.has(n.name))
+      err(
+        `notification "${n.name}" is declared twice`,
+        ['notifications', i, 'name'],
+        'Names must be unique.',
+      );
+    webhooks.add(n.name);
+    n.environments?.forEach((e, j) => {
+      if (!envNames.includes(e))
+        err(`unknown environment "${e}"${didYouMean(e, envNames)}`, ['notifications', i, 'environments', j]);
+    });
+  });
+
   for (const [name, service] of Object.entries(p.services)) {
     service.waivers?.forEach((w, i) => {
       w.environments?.forEach((e, j) => {

@@ -287,6 +287,84 @@ export const environmentSchema = z.strictObject({
 
 // ---------- the platform ----------
 
+/** What `notifications[].events` may name (server/notify/events.ts derives them from the audit log). */
+export const NOTIFICATION_EVENTS = [
+  'release.started',
+  'release.succeeded',
+  'release.failed',
+  'release.rolled-back',
+  'analysis.failed',
+  'approval.requested',
+  'approval.given',
+  'approval.rejected',
+  'freeze.started',
+  'freeze.ended',
+] as const;
+
+/** A webhook `slipway serve` delivers events to: generic JSON signed with HMAC, or Slack's format. */
+export const notificationSchema = z
+  .strictObject({
+    name: name,
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('The receiver; or urlEnv'),
+    urlEnv: z.string().optional().describe('Environment variable holding the URL (keeps secrets out of git)'),
+    format: z.enum(['json', 'slack']).optional().default('json'),
+    secretEnv: z
+      .string()
+      .optional()
+      .describe(
+        'Environment variable holding the HMAC-SHA256 key; json deliveries carry X-Slipway-Signature',
+      ),
+    events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).optional().describe('Default: every event'),
+    environments: z.array(z.string()).min(1).optional().describe('Default: every environment'),
+  })
+  .refine((n) => (n.url === undefined) !== (n.urlEnv === undefined), {
+    message: 'give exactly one of url and urlEnv',
+  });
+
+/** `slipway serve`'s settings (docs/server.md): how callers are authenticated. */
+export const serverSchema = z.strictObject({
+  oidc: z
+    .strictObject({
+      issuer: z
+        .url({ protocol: /^https?$/ })
+        .describe("The provider's issuer URL: tokens must name it; discovery and JWKS are read from it"),
+      clientId: z
+        .string()
+        .min(1)
+        .describe('This server at the provider: browser login, and the default audience'),
+      clientSecretEnv: z
+        .string()
+        .optional()
+        .describe(
+          'Environment variable holding the client secret; without it the login is a public PKCE client',
+        ),
+      audience: z.string().optional().describe('The aud bearer tokens must carry (default: clientId)'),
+      usernameClaim: z
+        .string()
+        .optional()
+        .default('email')
+        .describe('The claim naming the user (a people: key or email); sub when the token lacks it'),
+      groupsClaim: z
+        .string()
+        .optional()
+        .default('groups')
+        .describe("The claim listing the user's groups; they count in roles: like people.<name>.groups"),
+      redirectUrl: z
+        .url({ protocol: /^https?$/ })
+        .optional()
+        .describe(
+          'Where the provider returns the browser (<server>/auth/callback); default: from the request',
+        ),
+    })
+    .optional()
+    .describe(
+      'OpenID Connect: bearer JWTs checked against the issuer (JWKS, issuer, audience, expiry), and browser login',
+    ),
+});
+
 export const platformSchema = z.strictObject({
   $schema: z.string().optional(),
   apiVersion: z.literal('slipway.dev/v1'),
@@ -298,12 +376,14 @@ export const platformSchema = z.strictObject({
   strategies: z.record(name, strategySchema).optional(),
   analysis: z.record(name, analysisTemplateSchema).optional(),
   analysisProviders: analysisProvidersSchema.optional(),
+  notifications: z.array(notificationSchema).optional(),
   people: z
     .record(
       z.string(),
       z.strictObject({ groups: z.array(z.string()).optional(), email: z.string().optional() }),
     )
     .optional(),
+  server: serverSchema.optional(),
   localImages: z
     .array(
       z.strictObject({
@@ -326,6 +406,8 @@ export type RollingStrategy = z.infer<typeof rollingStrategySchema>;
 export type AnalysisTemplate = z.infer<typeof analysisTemplateSchema>;
 export type Metric = z.infer<typeof metricSchema>;
 export type AnalysisProviders = z.infer<typeof analysisProvidersSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type NotificationConfig = z.infer<typeof notificationSchema>;
 
 // ---------- environments/<env>.yaml: the desired state ----------
 
