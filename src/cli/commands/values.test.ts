@@ -43,24 +43,25 @@ describe('slipway values', { concurrency: true }, () => {
       '-o',
       'json',
       '--set-string',
-      'x=2',
+      'config.x=2',
       '--set',
-      'x=1',
+      'config.x=1',
       '--set',
-      'y=true',
+      'config.y=true',
       '--set-json',
-      'z={"a":[1]}',
+      'config.z={"a":[1]}',
       '--set-literal',
-      'w=a,b',
+      'config.w=a,b',
       '--image-tag',
       'v9',
     );
     assert.equal(r.code, 0, r.stderr);
     const v = JSON.parse(r.stdout);
-    assert.equal(v.x, '2');
-    assert.equal(v.y, true);
-    assert.deepEqual(v.z, { a: [1] });
-    assert.equal(v.w, 'a,b');
+    // A free-form map of the chart (config), so the keys pass the values schema.
+    assert.equal(v.config.x, '2');
+    assert.equal(v.config.y, true);
+    assert.deepEqual(v.config.z, { a: [1] });
+    assert.equal(v.config.w, 'a,b');
     assert.equal(v.image.tag, 'v9');
   });
 
