@@ -23,10 +23,14 @@ export interface CliSession {
 
 type GlobalsCommand = { optsWithGlobals(): unknown };
 
-export async function openSession(
-  command: GlobalsCommand,
-  o: { store?: string | undefined; format?: 'text' | 'json' } = {},
-): Promise<CliSession> {
+/** `readOnly`: a command that only reads the store; a missing store is an error, never created. */
+export interface SessionOptions {
+  store?: string | undefined;
+  format?: 'text' | 'json';
+  readOnly?: boolean;
+}
+
+export async function openSession(command: GlobalsCommand, o: SessionOptions = {}): Promise<CliSession> {
   const globals = command.optsWithGlobals() as { dir?: string };
   const platform = await loadPlatform(globals.dir ?? '.');
   const user = currentUser(process.env, await gitUser(platform.dir));
@@ -34,7 +38,9 @@ export async function openSession(
     process.stderr.write(`${color.dim(describeUser(user))}\n`);
     userAnnounced = true;
   }
-  const store = await openStore(o.store ?? process.env.SLIPWAY_STORE, platform.dir);
+  const store = await openStore(o.store ?? process.env.SLIPWAY_STORE, platform.dir, {
+    readOnly: o.readOnly === true,
+  });
   const format = o.format ?? 'text';
   const ctx = operationContext({
     platform,
@@ -62,7 +68,7 @@ export async function openSession(
 
 export async function withSession<T>(
   command: GlobalsCommand,
-  o: { store?: string | undefined; format?: 'text' | 'json' },
+  o: SessionOptions,
   fn: (s: CliSession) => Promise<T>,
 ): Promise<T> {
   const s = await openSession(command, o);

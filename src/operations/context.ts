@@ -7,6 +7,7 @@ import type { KubeClient } from '../kube/client.ts';
 import { personOf } from '../promotion/roles.ts';
 import type { ReleaseEvents } from '../release/types.ts';
 import type { StateStore } from '../store/types.ts';
+import { anchorAuditWrites } from './audit-anchor.ts';
 
 /** Who acts. `authenticated: false` for the CLI (a name from SLIPWAY_USER or git, not proof). */
 export interface Identity {
@@ -44,8 +45,14 @@ export interface OperationContext {
   cluster: ClusterAccess;
 }
 
+/** The context's store anchors each audit entry in the cluster after writing it (audit-anchor.ts). */
 export function operationContext(o: Omit<OperationContext, 'user'>): OperationContext {
-  return { ...o, user: personOf(o.platform, o.identity.name) ?? o.identity.name };
+  const store = anchorAuditWrites(o.store, {
+    connect: (environment) => o.cluster.connect(o.platform, environment, { start: false }),
+    defaultEnvironment: o.platform.environments[0]?.name,
+    report: (line) => o.cluster.events('audit').log(line),
+  });
+  return { ...o, store, user: personOf(o.platform, o.identity.name) ?? o.identity.name };
 }
 
 /** The identity facts every audit entry carries beside the actor. */

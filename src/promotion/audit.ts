@@ -1,8 +1,9 @@
 // The audit log: append-only and hash-chained. Each entry's hash is sha256(prev_hash + canonical JSON
 // of the entry, including its seq), so editing a row breaks its own hash, and deleting or reordering
 // rows breaks the seq sequence and the next row's prev_hash. What a chain cannot show by itself is a
-// cut-off tail (the newest rows deleted): for that, keep the head (auditHead) somewhere else — a CI
-// artifact, a ticket, a git note — and pass it to verifyAudit as `anchor`.
+// cut-off tail (the newest rows deleted) or a chain rebuilt with new hashes: for that the head is kept
+// elsewhere — by the store in its audit_head table, by slipway in the cluster after each write
+// (audit-anchor.ts), by hand as `--anchor` — and verifyAudit checks the chain against each.
 import { createHash } from 'node:crypto';
 import type { AuditAction, AuditEntry, AuditFilter, AuditRecord, StateStore } from '../store/types.ts';
 
@@ -86,20 +87,28 @@ export async function auditHead(store: StateStore): Promise<AuditHead | undefine
   return last ? { seq: last.seq, hash: last.hash } : undefined;
 }
 
+/** A head recorded elsewhere, and where: the store's head table, a cluster's ConfigMap, --anchor. */
+export interface AuditAnchor extends AuditHead {
+  source: string;
+  at?: string;
+}
+
 export interface AuditVerification {
   ok: boolean;
   entries: number;
   problems: Array<{ seq: number; problem: string }>;
+  /** The heads the chain was checked against. */
+  anchors: Array<{ source: string; seq: number }>;
 }
 
 /**
  * Walks the whole chain. Finds edited rows (hash does not match the content), deleted or inserted
- * rows (seq gap, prev_hash not the previous row's hash) and, given an anchor, a truncated tail or a
- * rewritten history up to the anchor.
+ * rows (seq gap, prev_hash not the previous row's hash) and, against each anchor (the store's own
+ * head table included), a truncated tail or a rewritten history up to the anchor.
  */
 export async function verifyAudit(
   store: StateStore,
-  options: { anchor?: AuditHead } = {},
+  options: { anchor?: AuditHead; anchors?: readonly AuditAnchor[] } = {},
 ): Promise<AuditVerification> {
   const rows = await store.listAudit();
   const problems: AuditVerification['problems'] = [];
@@ -131,20 +140,36 @@ export async function verifyAudit(
     }
     prev = row;
   }
-  const anchor = options.anchor;
-  if (anchor) {
-    const at = rows.find((r) => r.seq === anchor.seq);
+  const anchors: AuditAnchor[] = [];
+  const head = await store.readAuditHead();
+  if (head) anchors.push({ ...head, source: "the store's audit_head table" });
+  if (options.anchor) anchors.push({ ...options.anchor, source: 'the --anchor given' });
+  anchors.push(...(options.anchors ?? []));
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  for (const anchor of anchors) {
+    const at = bySeq.get(anchor.seq);
     if (!at) {
       problems.push({
         seq: anchor.seq,
-        problem: `the anchored entry ${anchor.seq} is gone: the log was truncated (it ends at ${prev?.seq ?? 0})`,
+        problem: `${anchor.source} records entry ${anchor.seq}, but ${
+          !prev
+            ? 'the log is empty: its entries were deleted or the store replaced'
+            : prev.seq < anchor.seq
+              ? `the log ends at ${prev.seq}: the newest entries were deleted`
+              : 'the log has no such entry: it was deleted'
+        }`,
       });
     } else if (at.hash !== anchor.hash) {
       problems.push({
         seq: anchor.seq,
-        problem: 'the anchored entry has another hash: the history was rewritten',
+        problem: `${anchor.source} records another hash for entry ${anchor.seq}: the history was rewritten (the chain rebuilt)`,
       });
     }
   }
-  return { ok: problems.length === 0, entries: rows.length, problems };
+  return {
+    ok: problems.length === 0,
+    entries: rows.length,
+    problems,
+    anchors: anchors.map((a) => ({ source: a.source, seq: a.seq })),
+  };
 }

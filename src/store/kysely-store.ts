@@ -9,6 +9,7 @@ import {
   revokeApiToken,
 } from './api-tokens.ts';
 import { migrationProvider, type StoreTables } from './migrations.ts';
+import type { StoreSchema } from './schema.ts';
 import type {
   ApiTokenRecord,
   ApprovalDecision,
@@ -16,6 +17,7 @@ import type {
   AuditAction,
   AuditEntry,
   AuditFilter,
+  AuditHeadRecord,
   AuditRecord,
   FreezeRecord,
   NewApiToken,
@@ -56,6 +58,15 @@ export function isUniqueViolation(e: unknown): boolean {
 function isBusy(e: unknown): boolean {
   const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
   return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || code === '40001' || code === '40P01';
+}
+
+/** Appending after deleted newest entries would hide the deletion under new ones: refused. */
+function truncatedLog(end: number, head: number): SlipwayError {
+  return new SlipwayError(
+    'failed',
+    `the audit log ends at entry ${end} but its head records entry ${head}: the newest entries were deleted; nothing more is recorded until it is restored`,
+    { hint: 'Run `slipway audit verify`, then restore the store from a backup.' },
+  );
 }
 
 const opt = (v: string | null): string | undefined => (v === null ? undefined : v);
@@ -109,6 +120,7 @@ export class KyselyStateStore implements StateStore {
   constructor(
     readonly db: Db,
     readonly kind: 'sqlite' | 'postgres',
+    readonly schema: StoreSchema = { applied: [], hasAuditHead: true },
   ) {}
 
   async insertPromotion(p: NewPromotion): Promise<PromotionRecord> {
@@ -211,6 +223,9 @@ export class KyselyStateStore implements StateStore {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.db.transaction().execute(async (trx) => {
+          // The head before the tail: a writer commits both at once, so a tail read after the head
+          // is never behind it unless the newest entries were deleted.
+          const head = await trx.selectFrom('audit_head').select('seq').executeTakeFirst();
           const last = await trx
             .selectFrom('audit_log')
             .select(['seq', 'hash'])
@@ -218,6 +233,7 @@ export class KyselyStateStore implements StateStore {
             .limit(1)
             .executeTakeFirst();
           const seq = last ? Number(last.seq) + 1 : 1;
+          if (head && Number(head.seq) >= seq) throw truncatedLog(seq - 1, Number(head.seq));
           const prevHash = last ? last.hash : '';
           const hash = hashOf(seq, prevHash);
           await trx
@@ -233,6 +249,11 @@ export class KyselyStateStore implements StateStore {
               prev_hash: prevHash,
               hash,
             })
+            .execute();
+          await trx
+            .insertInto('audit_head')
+            .values({ id: 1, seq, hash, at: entry.at })
+            .onConflict((oc) => oc.column('id').doUpdateSet({ seq, hash, at: entry.at }))
             .execute();
           return { ...entry, seq, prevHash, hash };
         });
@@ -255,6 +276,12 @@ export class KyselyStateStore implements StateStore {
     if (filter.since !== undefined) q = q.where('at', '>=', filter.since);
     const rows = await q.orderBy('seq').execute();
     return rows.map(toAudit);
+  }
+
+  async readAuditHead(): Promise<AuditHeadRecord | undefined> {
+    if (!this.schema.hasAuditHead) return undefined;
+    const row = await this.db.selectFrom('audit_head').selectAll().where('id', '=', 1).executeTakeFirst();
+    return row ? { seq: Number(row.seq), hash: row.hash, at: row.at } : undefined;
   }
 
   async insertFreeze(f: NewFreeze): Promise<FreezeRecord> {

@@ -1,6 +1,6 @@
 // The store's schema as kysely migrations, in code (no migration files to ship). The same migrations
 // run on SQLite and PostgreSQL; the only dialect difference is how an auto-increment key is spelled.
-import type { Generated, Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Generated, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { type ApiTokensTable, apiTokensMigration } from './api-tokens.ts';
 
 export interface StoreTables extends ApiTokensTable {
@@ -36,6 +36,13 @@ export interface StoreTables extends ApiTokensTable {
     detail: string;
     prev_hash: string;
     hash: string;
+  };
+  /** One row (id 1): the newest audit entry, written in the append's transaction; only moves forward. */
+  audit_head: {
+    id: number;
+    seq: number;
+    hash: string;
+    at: string;
   };
   deployments_seen: {
     environment: string;
@@ -149,8 +156,51 @@ function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
         await db.schema.createIndex('freezes_env').on('freezes').columns(['environment']).execute();
       },
     },
+    // The chain's head beside the chain: deleting the newest rows of audit_log leaves it behind. A
+    // trigger refuses to move it back or delete it (an owner can still drop the trigger: see
+    // docs/promotion.md for the grants that keep the slipway role from doing so).
+    '0003_audit_head': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('audit_head')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .execute();
+        await sql`INSERT INTO audit_head (id, seq, hash, at)
+          SELECT 1, seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1`.execute(db);
+        if (dialect === 'sqlite') {
+          await sql`CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+            WHEN NEW.seq <= OLD.seq BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward'); END`.execute(
+            db,
+          );
+          await sql`CREATE TRIGGER audit_head_kept BEFORE DELETE ON audit_head
+            BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END`.execute(db);
+          return;
+        }
+        await sql`CREATE FUNCTION slipway_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+          BEGIN
+            IF TG_OP <> 'UPDATE' THEN RAISE EXCEPTION 'the audit head cannot be deleted'; END IF;
+            IF NEW.seq <= OLD.seq THEN RAISE EXCEPTION 'the audit head only moves forward'; END IF;
+            RETURN NEW;
+          END $$`.execute(db);
+        await sql`CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head
+          FOR EACH ROW EXECUTE FUNCTION slipway_audit_head_forward()`.execute(db);
+        await sql`CREATE TRIGGER audit_head_truncate BEFORE TRUNCATE ON audit_head
+          FOR EACH STATEMENT EXECUTE FUNCTION slipway_audit_head_forward()`.execute(db);
+      },
+    },
   };
 }
+
+/** The tables each migration creates: once it ran, a missing one was dropped. */
+export const MIGRATION_TABLES: Record<string, readonly string[]> = {
+  '0001_initial': ['promotions', 'approvals', 'audit_log', 'deployments_seen'],
+  '0002_freezes': ['freezes'],
+  '0003_audit_head': ['audit_head'],
+  '0004_api_tokens': ['api_tokens'],
+};
 
 /** Every migration, in the order they run: the ones above, then those kept beside their queries. */
 function allMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {

@@ -88,6 +88,13 @@ export interface AuditRecord extends AuditEntry {
   hash: string;
 }
 
+/** The newest entry as the store's audit_head table recorded it, in the same transaction. */
+export interface AuditHeadRecord {
+  seq: number;
+  hash: string;
+  at: string;
+}
+
 export interface AuditFilter {
   environment?: string;
   service?: string;
@@ -171,6 +178,8 @@ export interface StateStore {
   appendAudit(entry: AuditEntry, hashOf: (seq: number, prevHash: string) => string): Promise<AuditRecord>;
   /** In seq order. */
   listAudit(filter?: AuditFilter): Promise<AuditRecord[]>;
+  /** The head table's row; undefined when none was written (or an older store read read-only). */
+  readAuditHead(): Promise<AuditHeadRecord | undefined>;
   insertFreeze(f: NewFreeze): Promise<FreezeRecord>;
   /** Freezes of the environment (all when omitted), oldest first. */
   listFreezes(filter?: { environment?: string }): Promise<FreezeRecord[]>;

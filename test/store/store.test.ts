@@ -171,7 +171,7 @@ describeEachBackend('state store', (fresh) => {
   test('audit: appended in a chain, filtered, verified', async (t) => {
     const store = await fresh(t);
     if (!store) return;
-    assert.deepEqual(await verifyAudit(store), { ok: true, entries: 0, problems: [] });
+    assert.deepEqual(await verifyAudit(store), { ok: true, entries: 0, problems: [], anchors: [] });
     const first = await appendAudit(store, {
       at: T0,
       actor: 'anna',
@@ -213,7 +213,12 @@ describeEachBackend('state store', (fresh) => {
       [3, 4],
     );
     assert.deepEqual((await listAudit(store))[0]?.detail, { id: 1, versions: { booking: 'v1' } });
-    assert.deepEqual(await verifyAudit(store), { ok: true, entries: 4, problems: [] });
+    assert.deepEqual(await verifyAudit(store), {
+      ok: true,
+      entries: 4,
+      problems: [],
+      anchors: [{ source: "the store's audit_head table", seq: 4 }],
+    });
   });
 
   test('audit: concurrent appends keep one unbroken chain', async (t) => {
@@ -232,7 +237,7 @@ describeEachBackend('state store', (fresh) => {
     assert.equal((await verifyAudit(store)).ok, true);
   });
 
-  test('verifyAudit catches an edited row, a deleted row and (with an anchor) a truncated tail', async (t) => {
+  test('verifyAudit catches an edited row, a deleted row and a truncated tail', async (t) => {
     const store = await fresh(t);
     if (!store) return;
     for (let i = 0; i < 6; i++)
@@ -275,11 +280,16 @@ describeEachBackend('state store', (fresh) => {
     assert.ok(v.problems.some((p) => p.seq === 6 && /entry 5 is missing/.test(p.problem)));
     assert.ok(v.problems.some((p) => p.seq === 6 && /prev_hash/.test(p.problem)));
 
-    // Truncated tail: invisible to the chain alone, found with the anchor.
+    // Truncated tail: invisible to the chain alone; the store's head table and an anchor find it.
     await db.deleteFrom('audit_log').where('seq', '=', 6).execute();
     v = await verifyAudit(store);
-    assert.ok(!v.problems.some((p) => p.seq === 6));
+    assert.deepEqual(
+      v.problems.filter((p) => p.seq === 6).map((p) => p.problem),
+      [
+        "the store's audit_head table records entry 6, but the log ends at 4: the newest entries were deleted",
+      ],
+    );
     v = await verifyAudit(store, { anchor: head! });
-    assert.ok(v.problems.some((p) => p.seq === 6 && /truncated/.test(p.problem)));
+    assert.ok(v.problems.some((p) => p.seq === 6 && /--anchor given records entry 6/.test(p.problem)));
   });
 });

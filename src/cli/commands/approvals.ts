@@ -4,7 +4,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import Table from 'cli-table3';
 import { approvePromotion, rejectPromotion } from '../../operations/promotion.ts';
-import { expirePromotions, listPromotions } from '../../promotion/index.ts';
+import { listPromotions } from '../../promotion/index.ts';
 import { usageError } from '../../shared/errors.ts';
 import { PROMOTION_STATUSES, type PromotionStatus } from '../../store/types.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
@@ -34,10 +34,18 @@ export function registerApprovals(program: Command): void {
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
-      await withSession(command, { store: options.store }, async ({ ctx }) => {
-        await expirePromotions({ store: ctx.store, now: ctx.now });
+      await withSession(command, { store: options.store, readOnly: true }, async ({ ctx }) => {
+        // A list records nothing: a request past its expiry shows as expired here, and the next
+        // approve, reject or request records it so.
         const status: PromotionStatus[] = options.all ? [...PROMOTION_STATUSES] : ['requested'];
-        const list = await listPromotions(ctx, { status, ...(options.env ? { to: options.env } : {}) });
+        const now = ctx.now.toISOString();
+        const list = (await listPromotions(ctx, { status, ...(options.env ? { to: options.env } : {}) }))
+          .map((p) =>
+            p.status === 'requested' && p.expiresAt !== undefined && p.expiresAt <= now
+              ? { ...p, status: 'expired' as const }
+              : p,
+          )
+          .filter((p) => status.includes(p.status));
         const rows = await Promise.all(
           list.map(async (p) => ({
             ...p,

@@ -22,7 +22,8 @@ export function registerFreeze(program: Command): void {
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
-      await withSession(command, { store: options.store }, async ({ ctx }) => {
+      const readOnly = options.list;
+      await withSession(command, { store: options.store, readOnly }, async ({ ctx }) => {
         if (options.list) {
           const declared = await listDeclaredFreezes(ctx, options.env);
           const now = freezeInForce(getEnvironment(ctx.platform, options.env), declared, ctx.now);
