@@ -25,6 +25,8 @@ export interface DeployInput extends ReleaseTarget {
   overrides?: ValueOverrides;
   hotfix?: boolean;
   dryRun?: boolean;
+  /** Roll back an interrupted release of another version first (see DeployRequest.replace). */
+  replace?: boolean;
 }
 
 async function clientFor(ctx: OperationContext, environment: string): Promise<KubeClient> {
@@ -59,6 +61,7 @@ export async function deployService(ctx: OperationContext, input: DeployInput): 
     environment: input.environment,
     user: ctx.user,
     ...(input.overrides ? { overrides: input.overrides } : {}),
+    ...(input.replace ? { replace: true } : {}),
     ...optional(input),
   };
   const events = ctx.cluster.events(input.service);

@@ -3,11 +3,16 @@
 // engine re-applying its manifests (rolling, canary), or by the strategy itself (blue-green switches
 // back) — but only once a step that changes workloads has started: a failed pre-deploy hook leaves
 // everything as it was.
+//
+// With a lock (the engine always passes one), every step starts by renewing it (fence.ts guards each
+// write within); a process whose lock was taken stops at once, without restoring anything or writing
+// the record: the new holder owns the release now.
 import { getService, strategyFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { diffManifests, summarizeChanges } from './diff.ts';
 import { ReleaseFailure } from './failure.ts';
 import { RELEASE_STATUS, type ReleaseRecord } from './history.ts';
+import type { Lock } from './lock.ts';
 import { workloadsOf } from './plan.ts';
 import { now, type Recorder } from './recorder.ts';
 import { executorFor } from './registry.ts';
@@ -22,6 +27,8 @@ export interface CarryOutOptions {
   events: ReleaseEvents;
   signal?: AbortSignal;
   analysis?: AnalysisOptions | undefined;
+  /** The release's lock: renewed before each step; once lost, the release stops without a write. */
+  lock?: Lock;
 }
 
 /**
@@ -54,8 +61,12 @@ export async function carryOut(
     ...(o.analysis ? { analysis: o.analysis } : {}),
   };
   let workloadsTouched = false;
+  const step = async <T>(name: string, fn: () => Promise<{ detail?: string | undefined; value: T }>) => {
+    await o.lock?.ensureHeld();
+    return await rec.step(name, fn);
+  };
   try {
-    await rec.step('diff', async () => {
+    await step('diff', async () => {
       const changes = await diffManifests(
         client,
         ctx.manifests,
@@ -65,14 +76,15 @@ export async function carryOut(
       );
       return { detail: summarizeChanges(changes), value: undefined };
     });
-    for (const step of executor.plan(ctx)) {
-      if (step.changesWorkloads) workloadsTouched = true;
-      await rec.step(step.name, async () => ({
-        detail: await executor.execute(step, { ...ctx, release: rec.record }),
+    for (const planned of executor.plan(ctx)) {
+      if (planned.changesWorkloads) workloadsTouched = true;
+      await step(planned.name, async () => ({
+        detail: await executor.execute(planned, { ...ctx, release: rec.record }),
         value: undefined,
       }));
     }
   } catch (e) {
+    if (o.lock?.isLost) throw await o.lock.lost; // no rollback, no record: not ours any more
     const failure =
       e instanceof ReleaseFailure
         ? { reason: e.reason, ...(e.detail ? { detail: e.detail } : {}) }
@@ -93,10 +105,12 @@ export async function carryOut(
         failure.reason += `; the rollback to revision ${previous.revision} failed too: ${(rollbackError as Error).message}`;
       }
     }
+    if (o.lock?.isLost) throw await o.lock.lost; // lost while restoring: the new holder decides
     rec.record = { ...rec.record, status: RELEASE_STATUS.failed, endedAt: now(), failure };
     await rec.save();
     return rec.record;
   }
+  await o.lock?.ensureHeld();
   rec.record = { ...rec.record, status: RELEASE_STATUS.deployed, endedAt: now() };
   await rec.save();
   await t.history.markSuperseded(t.service, rec.record.revision);
@@ -113,6 +127,7 @@ async function restore(
   previous: ReleaseRecord,
   o: CarryOutOptions,
 ): Promise<void> {
+  await o.lock?.ensureHeld();
   await rec.step(`rollback to revision ${previous.revision}`, async () => {
     const back = { ...ctx, manifests: previous.manifests, previous: rec.record };
     await applyManifests(back);

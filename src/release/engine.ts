@@ -8,7 +8,8 @@
 //   on failure: the previous revision is restored (carry-out.ts) and the release marked failed.
 //
 // target.ts holds the service/lock lookups, recorder.ts the step recorder, carry-out.ts the step
-// runner, registry.ts the strategy executors by kind.
+// runner, registry.ts the strategy executors by kind, fence.ts the client whose writes need the lock,
+// interrupted.ts what a deploy does about an interrupted release (resume the same, refuse or replace).
 import { getEnvironment, strategyFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { assertNoLintErrors, lintRenderedServices } from '../policy/lint.ts';
@@ -17,14 +18,20 @@ import { chartContextFor } from '../render/platform.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { carryOut } from './carry-out.ts';
 import { diffManifests, summarizeChanges } from './diff.ts';
+import { fenced } from './fence.ts';
 import { RELEASE_STATUS, type ReleaseRecord, type ReleaseStep } from './history.ts';
-import { forceUnlock, readLock } from './lock.ts';
+import {
+  findInterrupted,
+  interruptedError,
+  recoverInterrupted,
+  replaceInterrupted,
+  sameRelease,
+} from './interrupted.ts';
 import { withOwnership } from './plan.ts';
 import { now, Recorder } from './recorder.ts';
 import { checkSecretSources } from './secrets.ts';
 import {
   holderIsGone,
-  lastGoodBefore,
   lockSignal,
   ownershipOf,
   type ServiceTarget,
@@ -69,7 +76,6 @@ export async function deploy(
   events: ReleaseEvents,
 ): Promise<ReleaseRecord> {
   const t = serviceTarget(client, req);
-  await recoverInterrupted(client, t, req.user, events, { analysis: req.analysis });
   const started = now();
   const rendered = await renderChecked(req, t);
   const renderStep: ReleaseStep = {
@@ -105,6 +111,10 @@ export async function deploy(
     startedAt: started,
     steps: [renderStep, lintStep],
   };
+  if (!req.dryRun) {
+    const resumed = await settleInterrupted(client, t, req, rendered, events);
+    if (resumed) return resumed;
+  }
   if (req.dryRun) {
     const previous = await t.history.lastGood(req.service);
     const changes = await diffManifests(
@@ -127,6 +137,7 @@ export async function deploy(
   const lockStarted = now();
   const lock = await takeLock(client, t, req.user, `deploy ${versionText(rendered)}`);
   try {
+    const f = fenced(client, t, lock);
     const previous = await t.history.lastGood(req.service);
     const lockStep: ReleaseStep = {
       name: 'lock',
@@ -136,15 +147,16 @@ export async function deploy(
       detail: `held by ${lock.holder}`,
     };
     events.step(lockStep);
-    const record = await t.history.create({ ...base, steps: [...base.steps, lockStep] });
+    const record = await f.target.history.create({ ...base, steps: [...base.steps, lockStep] });
     events.log(
       `release ${req.service} revision ${record.revision} in ${req.environment} recorded as pending`,
     );
-    return await carryOut(client, t, new Recorder(record, t, events), previous, {
+    return await carryOut(f.client, f.target, new Recorder(record, f.target, events), previous, {
       timeoutMs: timeoutFor(t, req.timeoutMs),
       events,
       signal: lockSignal(lock),
       analysis: req.analysis,
+      lock,
     });
   } finally {
     await lock.release().catch(() => {});
@@ -184,7 +196,8 @@ export async function rollback(
   checkSecretSources(target.manifests, { dir: req.platform.dir, service: req.service }); // re-read now
   const lock = await takeLock(client, t, req.user, `roll back to revision ${target.revision}`);
   try {
-    const record = await t.history.create({
+    const f = fenced(client, t, lock);
+    const record = await f.target.history.create({
       platform: target.platform,
       service: target.service,
       environment: target.environment,
@@ -199,11 +212,12 @@ export async function rollback(
       steps: [],
       rollbackOf: target.revision,
     });
-    return await carryOut(client, t, new Recorder(record, t, events), current, {
+    return await carryOut(f.client, f.target, new Recorder(record, f.target, events), current, {
       timeoutMs: timeoutFor(t, req.timeoutMs),
       events,
       signal: lockSignal(lock),
       analysis: req.analysis,
+      lock,
     });
   } finally {
     await lock.release().catch(() => {});
@@ -227,50 +241,27 @@ export async function resume(
   });
 }
 
-async function recoverInterrupted(
+/**
+ * Before a deploy: an interrupted release of the same version and values is resumed (its record is
+ * the answer); of anything else the deploy refuses, unless `replace` rolls it back first.
+ */
+async function settleInterrupted(
   client: KubeClient,
   t: ServiceTarget,
-  user: string,
+  req: DeployRequest,
+  rendered: Pick<ReleaseRecord, 'version' | 'values'>,
   events: ReleaseEvents,
-  o: { timeoutMs?: number | undefined; analysis?: DeployRequest['analysis'] } = {},
 ): Promise<ReleaseRecord | undefined> {
-  const [latest, info] = await Promise.all([t.history.latest(t.service), readLock(client, t.service)]);
-  if (info && !holderIsGone(info)) {
-    if (latest?.status === RELEASE_STATUS.pending) return undefined; // a live release; deploy's lock says who
-    return undefined;
+  const found = await findInterrupted(client, t);
+  const o = { timeoutMs: req.timeoutMs, analysis: req.analysis };
+  if (!found) return undefined; // a stale lock of a gone holder is taken over by takeLock
+  if (sameRelease(found.record, rendered)) {
+    events.log(
+      `deploying ${versionText(rendered)}, the version of interrupted revision ${found.record.revision}: resuming that release`,
+    );
+    return await recoverInterrupted(client, t, req.user, events, o);
   }
-  if (latest?.status !== RELEASE_STATUS.pending) {
-    if (info) await forceUnlock(client, t.service); // a dead holder's lock without a pending release
-    return undefined;
-  }
-  events.log(
-    `revision ${latest.revision} of ${t.service} was interrupted${info ? ` (its holder ${info.holder} is gone)` : ''}; resuming it`,
-  );
-  const lock = await takeLock(client, t, user, `resume revision ${latest.revision}`);
-  try {
-    const previous = await lastGoodBefore(t, latest.revision);
-    const rec = new Recorder(latest, t, events);
-    rec.record = {
-      ...latest,
-      steps: [
-        ...latest.steps,
-        {
-          name: 'resume',
-          startedAt: now(),
-          endedAt: now(),
-          outcome: 'ok',
-          detail: `resumed by ${lock.holder}`,
-        },
-      ],
-    };
-    await rec.save();
-    return await carryOut(client, t, rec, previous, {
-      timeoutMs: timeoutFor(t, o.timeoutMs),
-      events,
-      signal: lockSignal(lock),
-      analysis: o.analysis,
-    });
-  } finally {
-    await lock.release().catch(() => {});
-  }
+  if (!req.replace) throw interruptedError(t, found.record, rendered);
+  await replaceInterrupted(client, t, found.record, req.user, events, o);
+  return undefined;
 }

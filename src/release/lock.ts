@@ -2,6 +2,12 @@
 // `slipway-lock-<service>` in the environment's namespace, renewed while the release runs. Taking
 // a lease (new, released or expired) goes through create / replace-with-resourceVersion, so of two
 // processes racing for it exactly one wins.
+//
+// Fencing: a holder that was stopped (SIGSTOP, a suspended laptop) past the lease's duration may find
+// its lease taken when it runs again. `ensureHeld()` (through fence.ts, before every write a release
+// makes) renews the lease with its resourceVersion: that write only succeeds if nobody changed the
+// lease since this process last wrote it, so a holder never writes after another took over.
+// SLIPWAY_LOCK_SECONDS sets the lease duration (default 30; tests use a few seconds).
 import os from 'node:os';
 import type { KubeClient } from '../kube/client.ts';
 import { SlipwayError } from '../shared/errors.ts';
@@ -14,6 +20,11 @@ export interface Lock {
   readonly lost: Promise<SlipwayError>;
   readonly isLost: boolean;
   onLost(listener: (e: SlipwayError) => void): void;
+  /**
+   * Resolves when the lease is still ours, renewed with optimistic concurrency (resourceVersion) unless
+   * that was done less than `maxAgeMs` ago (default 0: always); rejects with the lost error otherwise.
+   */
+  ensureHeld(o?: { maxAgeMs?: number }): Promise<void>;
   /** Stops renewing and frees the lease (if it is still ours). */
   release(): Promise<void>;
 }
@@ -27,6 +38,12 @@ export interface AcquireOptions {
   environment?: string;
   /** Renew every duration/3 (default true). */
   autoRenew?: boolean;
+  /**
+   * A live lease whose holder this answers true for (e.g. a dead process on this machine) is taken
+   * over like an expired one: judged and replaced on the same resourceVersion, so a holder that
+   * renewed meanwhile keeps it.
+   */
+  isGone?: (info: LockInfo) => boolean;
 }
 
 export interface LockInfo {
@@ -39,6 +56,12 @@ export interface LockInfo {
 }
 
 export const DEFAULT_LOCK_SECONDS = 30;
+
+/** The lease duration: SLIPWAY_LOCK_SECONDS when set (tests shorten it), else 30 s. */
+export function lockSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.SLIPWAY_LOCK_SECONDS);
+  return Number.isFinite(n) && n >= 1 ? n : DEFAULT_LOCK_SECONDS;
+}
 const REASON_ANNOTATION = 'slipway.dev/lock-reason';
 
 export function lockName(service: string): string {
@@ -149,7 +172,7 @@ export async function acquireLock(client: KubeClient, options: AcquireOptions): 
   const o = {
     ...options,
     holder: options.holder ?? defaultHolder(),
-    durationSeconds: Math.max(1, Math.round(options.durationSeconds ?? DEFAULT_LOCK_SECONDS)),
+    durationSeconds: Math.max(1, Math.round(options.durationSeconds ?? lockSeconds())),
   };
   const where = o.environment ?? `namespace ${client.target.namespace}`;
   const name = lockName(o.service);
@@ -163,7 +186,8 @@ export async function acquireLock(client: KubeClient, options: AcquireOptions): 
         break;
       }
       const info = lockInfo(current, now);
-      if (info && info.holder !== o.holder && !info.expired) throw lockedError(o.service, where, info, now);
+      const free = !info || info.holder === o.holder || info.expired || o.isGone?.(info) === true;
+      if (info && !free) throw lockedError(o.service, where, info, now);
       lease = await client.replace(leaseObject(client, o, now, current));
     } catch (e) {
       if (!isConflict(e)) throw e; // conflict: someone else wrote it meanwhile; look again
@@ -181,6 +205,22 @@ export async function acquireLock(client: KubeClient, options: AcquireOptions): 
   return heldLock(client, o, lease, where);
 }
 
+/** The error of a holder whose lease another process took (or removed): it stops without writing. */
+export function lockTakenError(service: string, where: string, holder: string | undefined, cause?: unknown) {
+  const by = holder ? `taken by ${holder}` : 'removed';
+  return new SlipwayError(
+    'locked',
+    `the release lock was ${by}; this process stopped without further changes (${service} in ${where})`,
+    {
+      hint: holder
+        ? `${holder} carries the release on now; \`slipway status\` shows where it is.`
+        : 'Someone force-unlocked this release; check `slipway status` before continuing.',
+      data: { service, lockLost: true, ...(holder ? { holder } : {}) },
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
+}
+
 function heldLock(
   client: KubeClient,
   o: AcquireOptions & { holder: string; durationSeconds: number },
@@ -188,6 +228,8 @@ function heldLock(
   where: string,
 ): Lock {
   let lease = first;
+  /** When this process last confirmed the lease is its own (a renewal that succeeded). */
+  let confirmedAt = Date.now();
   let lostError: SlipwayError | undefined;
   let released = false;
   let timer: NodeJS.Timeout | undefined;
@@ -197,33 +239,29 @@ function heldLock(
   });
   const listeners: Array<(e: SlipwayError) => void> = [];
 
-  const markLost = (why: string, cause?: unknown) => {
+  const markLost = (e: SlipwayError) => {
     if (lostError || released) return;
-    lostError = new SlipwayError('locked', `lost the lock on ${o.service} in ${where}: ${why}`, {
-      hint: 'Another process may now be releasing this service; check `slipway status` before continuing.',
-      ...(cause === undefined ? {} : { cause }),
-    });
+    lostError = e;
     clearInterval(timer);
     resolveLost(lostError);
     for (const l of listeners) l(lostError);
   };
 
-  let renewing = false;
-  const renew = async () => {
-    if (released || lostError || renewing) return;
-    renewing = true;
-    try {
-      await renewOnce();
-    } finally {
-      renewing = false;
-    }
+  // Renewals run one at a time (the timer's and ensureHeld's), each on the resourceVersion the last wrote.
+  let chain: Promise<void> = Promise.resolve();
+  const renew = (): Promise<void> => {
+    const next = chain.then(renewOnce, renewOnce);
+    chain = next.catch(() => {});
+    return next;
   };
   const renewOnce = async () => {
+    if (released || lostError) return;
     const now = new Date();
     const spec = (lease.spec ?? {}) as Record<string, unknown>;
     const next: KubeObject = { ...lease, spec: { ...spec, renewTime: microTime(now) } };
     try {
       lease = await client.replace(next);
+      confirmedAt = now.getTime();
     } catch (e) {
       if (released) return;
       if (isConflict(e) || (e instanceof SlipwayError && e.type === 'notFound')) {
@@ -232,20 +270,30 @@ function heldLock(
           .catch(() => undefined);
         const info = current ? lockInfo(current) : undefined;
         if (current && info?.holder === o.holder) {
-          lease = current; // only our own write raced; renew on the next tick
+          lease = current; // our own write answered late (a retried PUT): still ours, renew next time
+          confirmedAt = now.getTime();
           return;
         }
-        markLost(info ? `${info.holder} holds it now` : 'the lease was removed', e);
+        markLost(lockTakenError(o.service, where, info?.holder, e));
         return;
       }
-      const renewedAt = lockInfo(lease)?.renewedAt?.getTime() ?? 0;
-      if (Date.now() > renewedAt + o.durationSeconds * 1000)
-        markLost(`it could not be renewed before it expired (${(e as Error).message})`, e);
+      if (Date.now() > confirmedAt + o.durationSeconds * 1000)
+        markLost(
+          new SlipwayError(
+            'locked',
+            `lost the lock on ${o.service} in ${where}: it could not be renewed before it expired (${(e as Error).message}); this process stopped without further changes`,
+            {
+              hint: 'Another process may now be releasing this service; check `slipway status` before continuing.',
+              data: { service: o.service, lockLost: true },
+              cause: e,
+            },
+          ),
+        );
     }
   };
 
   if (o.autoRenew !== false) {
-    timer = setInterval(() => void renew(), (o.durationSeconds * 1000) / 3);
+    timer = setInterval(() => void renew().catch(() => {}), (o.durationSeconds * 1000) / 3);
     timer.unref();
   }
 
@@ -260,8 +308,15 @@ function heldLock(
       if (lostError) listener(lostError);
       else listeners.push(listener);
     },
+    async ensureHeld(h = {}) {
+      if (lostError) throw lostError;
+      // Wall-clock age: a process stopped for longer than maxAgeMs always renews before it writes.
+      if (Date.now() - confirmedAt >= (h.maxAgeMs ?? 0)) await renew();
+      if (lostError) throw lostError;
+    },
     async release() {
       if (released) return;
+      await chain;
       released = true;
       clearInterval(timer);
       if (lostError) return;

@@ -7,7 +7,7 @@ import { getEnvironment, getService, namespaceFor, strategyFor } from '../config
 import type { KubeClient } from '../kube/client.ts';
 import { isConnectionRefused } from '../kube/errors.ts';
 import { RELEASE_STATUS, type ReleaseHistory, type ReleaseRecord, releaseHistory } from './history.ts';
-import { acquireLock, forceUnlock, type Lock, readLock } from './lock.ts';
+import { acquireLock, type Lock } from './lock.ts';
 import { DEFAULT_TIMEOUT_MS, parseDuration, parseHolder } from './plan.ts';
 
 export interface ServiceTarget {
@@ -84,13 +84,14 @@ export async function takeLock(
   user: string,
   reason: string,
 ): Promise<Lock> {
-  const info = await readLock(client, t.service);
-  if (info && holderIsGone(info) && info.holder !== holderFor(user)) await forceUnlock(client, t.service);
+  // A gone holder's lease is taken over on the resourceVersion it was judged on (never deleted
+  // first): a holder that was only stopped and renewed meanwhile keeps it.
   return await acquireLock(client, {
     service: t.service,
     holder: holderFor(user),
     environment: t.environment,
     reason,
+    isGone: holderIsGone,
   });
 }
 

@@ -19,6 +19,11 @@ export interface DeployRequest {
   timeoutMs?: number;
   /** Render, lint and diff only: no lock, no record, nothing applied. */
   dryRun?: boolean;
+  /**
+   * An interrupted release of another version (or other values) is rolled back first, as
+   * `slipway abort` does; without it such a deploy refuses (the same version resumes it).
+   */
+  replace?: boolean;
   /** Analysis providers, metrics URL and measurement callback (tests, the demo); default built-in. */
   analysis?: AnalysisOptions;
 }

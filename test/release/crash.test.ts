@@ -106,9 +106,14 @@ describe('crash safety and release commands through the CLI', () => {
       assert.match(r.stderr, /finishing interrupted revision/);
     },
     deploy: async () => {
-      const r = await run(['deploy', 'web', '--env', 'dev', '--image-tag', 'v7']);
+      // Another version refuses while one is interrupted; --replace carries the interrupted one to
+      // its end first (rolling has no abort gate: it finishes), then deploys.
+      const refused = await run(['deploy', 'web', '--env', 'dev', '--image-tag', 'v7']);
+      assert.equal(refused.code, 2, refused.stderr + refused.stdout);
+      assert.match(refused.stderr, /\(v6\) was interrupted at .*--replace/s);
+      const r = await run(['deploy', 'web', '--env', 'dev', '--image-tag', 'v7', '--replace']);
       assert.equal(r.code, 0, r.stderr + r.stdout);
-      assert.match(r.stderr, /interrupted .* resuming it/);
+      assert.match(r.stderr, /replacing interrupted revision \d+ \(v6\)/);
     },
   };
 

@@ -1,6 +1,7 @@
 // `slipway deploy <service> --env E`: one release with live progress (step lines and rollout status;
 // JSON lines with --output json), through the deploy operation and its gates (role, freeze,
-// approvals, audit). Exit 0 deployed, 1 failed or refused, 2 input errors.
+// approvals, audit). Exit 0 deployed, 1 failed or refused, 2 input errors — and an interrupted
+// release of another version in the way (resume it, abort it, or deploy with --replace).
 import type { Command } from '@commander-js/extra-typings';
 import { deployService } from '../../operations/release.ts';
 import { parseDuration } from '../../release/plan.ts';
@@ -27,6 +28,11 @@ export function registerDeploy(program: Command): void {
       'a hotfix: passes configured freeze windows where the environment accepts hotfixes that need no approvals',
       false,
     )
+    .option(
+      '--replace',
+      'roll back an interrupted release of another version first (as `slipway abort` does), then deploy',
+      false,
+    )
     .option('--reason <text>', 'why (kept in the release history and the audit log)')
     .option(
       '--override-freeze <reason>',
@@ -49,6 +55,7 @@ export function registerDeploy(program: Command): void {
               timeoutMs,
               hotfix: options.hotfix,
               dryRun: options.dryRun,
+              replace: options.replace,
               overrideFreeze: options.overrideFreeze,
             },
           ),

@@ -290,6 +290,7 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         const lifecycle = await executeLifecycleStep(step, ctx);
         return lifecycle ? lifecycle.detail : await execute(step, ctx);
       } catch (e) {
+        if (ctx.signal?.aborted) throw e; // the lock was taken: the new holder owns both colours now
         // Switch back at once when the switch happened, and take the new colour out of the way. The
         // first release has nothing to go back to: its objects stay as they are (as rolling's do).
         const { target, active } = ctx.previous

@@ -299,6 +299,8 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         if (step.name === CANARY_STEPS.prune) return await pruneManifests(ctx);
         throw new ReleaseFailure(`the canary strategy has no step "${step.name}"`);
       } catch (e) {
+        // The lock was taken: the new holder owns the canary now; touch nothing (fence.ts).
+        if (ctx.signal?.aborted) throw e;
         // Weight 0 first, then the canary goes; stable (untouched until promote) serves everything.
         await stopBackground(ctx).catch(() => undefined);
         try {
