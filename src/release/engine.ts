@@ -12,9 +12,8 @@
 // interrupted.ts what a deploy does about an interrupted release (resume the same, refuse or replace).
 import { getEnvironment, strategyFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { assertNoLintErrors, lintRenderedServices } from '../policy/lint.ts';
-import { renderService } from '../render/index.ts';
-import { chartContextFor } from '../render/platform.ts';
+import { assertNoLintErrors } from '../policy/lint.ts';
+import { prepareRelease } from '../policy/prepare.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { carryOut } from './carry-out.ts';
 import { diffManifests, summarizeChanges } from './diff.ts';
@@ -27,7 +26,6 @@ import {
   replaceInterrupted,
   sameRelease,
 } from './interrupted.ts';
-import { withOwnership } from './plan.ts';
 import { now, Recorder } from './recorder.ts';
 import { checkSecretSources } from './secrets.ts';
 import {
@@ -46,27 +44,18 @@ import type { DeployRequest, ReleaseEvents, ResumeRequest, RollbackRequest } fro
 export { STRATEGIES } from './registry.ts';
 export { holderIsGone, type ServiceTarget, serviceTarget, versionText };
 
-/** Renders and lints one service; the manifests carry ownership labels. */
-async function renderChecked(req: DeployRequest, t: ServiceTarget) {
-  const ctx = await chartContextFor(req.platform, req.service, req.environment, req.overrides);
-  const objects = renderService(ctx);
-  const report = await lintRenderedServices(
-    req.platform,
-    req.environment,
-    [{ service: req.service, objects }],
-    req.overrides,
-  );
-  const manifests = withOwnership(
-    objects,
-    { platform: req.platform.platform.name, environment: req.environment, service: req.service },
-    t.namespace,
-  );
-  const image = (ctx.values.image ?? {}) as { tag?: unknown; digest?: unknown };
-  const version = {
-    ...(image.tag ? { tag: String(image.tag) } : {}),
-    ...(image.digest ? { digest: String(image.digest) } : {}),
-  };
-  return { manifests, values: ctx.values, version, report };
+/**
+ * Renders, labels and lints one service as it will be applied (policy/prepare.ts, the one home of
+ * "what deploy applies"; diff, plan, lint and render call it too). The record keeps the chart's values.
+ */
+async function renderChecked(req: DeployRequest) {
+  const prepared = await prepareRelease(req.platform, {
+    service: req.service,
+    environment: req.environment,
+    overrides: req.overrides,
+  });
+  const { manifests, version, report } = prepared;
+  return { manifests, values: prepared.context.values, version, report };
 }
 
 /** One release of one service to one environment. Answers the final record (status deployed or failed). */
@@ -77,7 +66,7 @@ export async function deploy(
 ): Promise<ReleaseRecord> {
   const t = serviceTarget(client, req);
   const started = now();
-  const rendered = await renderChecked(req, t);
+  const rendered = await renderChecked(req);
   const renderStep: ReleaseStep = {
     name: 'render',
     startedAt: started,
