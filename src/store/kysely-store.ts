@@ -9,6 +9,13 @@ import {
   revokeApiToken,
 } from './api-tokens.ts';
 import { migrationProvider, type StoreTables } from './migrations.ts';
+import {
+  advanceNotificationCursor,
+  listDeliveries,
+  type NotificationTables,
+  notificationCursor,
+  recordDelivery,
+} from './notifications.ts';
 import type { StoreSchema } from './schema.ts';
 import type {
   ApiTokenRecord,
@@ -23,6 +30,7 @@ import type {
   NewApiToken,
   NewFreeze,
   NewPromotion,
+  NotificationDelivery,
   PromotionRecord,
   PromotionStatus,
   StateStore,
@@ -270,6 +278,7 @@ export class KyselyStateStore implements StateStore {
 
   async listAudit(filter: AuditFilter = {}): Promise<AuditRecord[]> {
     let q = this.db.selectFrom('audit_log').selectAll();
+    if (filter.afterSeq !== undefined) q = q.where('seq', '>', filter.afterSeq);
     if (filter.environment !== undefined) q = q.where('environment', '=', filter.environment);
     if (filter.service !== undefined) q = q.where('service', '=', filter.service);
     if (filter.action !== undefined) q = q.where('action', '=', filter.action);
@@ -334,6 +343,26 @@ export class KyselyStateStore implements StateStore {
   }
 
   /** The same database as the token queries (api-tokens.ts) type it. */
+  notificationCursor(target: string): Promise<number | undefined> {
+    return notificationCursor(this.notifications, target);
+  }
+
+  advanceNotificationCursor(target: string, seq: number): Promise<void> {
+    return advanceNotificationCursor(this.notifications, target, seq);
+  }
+
+  recordDelivery(d: NotificationDelivery): Promise<void> {
+    return recordDelivery(this.notifications, d);
+  }
+
+  listDeliveries(filter?: { target?: string; limit?: number }): Promise<NotificationDelivery[]> {
+    return listDeliveries(this.notifications, filter);
+  }
+
+  private get notifications(): Kysely<NotificationTables> {
+    return this.db as unknown as Kysely<NotificationTables>;
+  }
+
   private get tokens(): Kysely<ApiTokensTable> {
     return this.db as unknown as Kysely<ApiTokensTable>;
   }

@@ -2,8 +2,9 @@
 // run on SQLite and PostgreSQL; the only dialect difference is how an auto-increment key is spelled.
 import { type Generated, type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { type ApiTokensTable, apiTokensMigration } from './api-tokens.ts';
+import { type NotificationTables, notificationsMigration } from './notifications.ts';
 
-export interface StoreTables extends ApiTokensTable {
+export interface StoreTables extends ApiTokensTable, NotificationTables {
   promotions: {
     id: Generated<number>;
     service: string;
@@ -200,11 +201,16 @@ export const MIGRATION_TABLES: Record<string, readonly string[]> = {
   '0002_freezes': ['freezes'],
   '0003_audit_head': ['audit_head'],
   '0004_api_tokens': ['api_tokens'],
+  '0005_notifications': ['notification_cursors', 'notification_deliveries'],
 };
 
 /** Every migration, in the order they run: the ones above, then those kept beside their queries. */
 function allMigrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
-  return { ...migrations(dialect), '0004_api_tokens': apiTokensMigration(dialect) };
+  return {
+    ...migrations(dialect),
+    '0004_api_tokens': apiTokensMigration(dialect),
+    '0005_notifications': notificationsMigration(dialect),
+  };
 }
 
 export function migrationProvider(dialect: 'sqlite' | 'postgres'): MigrationProvider {

@@ -69,6 +69,7 @@ export const AUDIT_ACTIONS = [
   'unfreeze',
   'token-create',
   'token-revoke',
+  'sync',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -96,6 +97,8 @@ export interface AuditHeadRecord {
 }
 
 export interface AuditFilter {
+  /** Entries after this seq (the notifier's cursor). */
+  afterSeq?: number;
   environment?: string;
   service?: string;
   action?: AuditAction;
@@ -192,5 +195,24 @@ export interface StateStore {
   listApiTokens(): Promise<ApiTokenRecord[]>;
   /** Compare-and-set: false when the token is unknown or already revoked. */
   revokeApiToken(id: number, by: string, at: string): Promise<boolean>;
+  /** The notifier's place in the audit log for one webhook; undefined before its first pass. */
+  notificationCursor(target: string): Promise<number | undefined>;
+  /** Moves the cursor forward (never back). */
+  advanceNotificationCursor(target: string, seq: number): Promise<void>;
+  recordDelivery(d: NotificationDelivery): Promise<void>;
+  /** Newest first. */
+  listDeliveries(filter?: { target?: string; limit?: number }): Promise<NotificationDelivery[]>;
   close(): Promise<void>;
+}
+
+/** One attempt to deliver a notification to a webhook. */
+export interface NotificationDelivery {
+  target: string;
+  notificationId: string;
+  event: string;
+  seq: number;
+  status: 'delivered' | 'failed';
+  attempt: number;
+  at: string;
+  error?: string;
 }
