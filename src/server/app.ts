@@ -87,6 +87,8 @@ export function createApp(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVariab
     security: [{ bearer: [] }],
   });
 
+  if (deps.login) app.route('/auth', deps.login.routes());
+
   const api = new OpenAPIHono<{ Variables: AuthVariables }>();
   api.use('*', requireCaller(deps.authenticators));
   api.route('/', readRoutes(deps));

@@ -6,6 +6,7 @@ import { type ClusterAccess, type OperationContext, operationContext } from '../
 import { silentEvents } from '../release/types.ts';
 import type { StateStore } from '../store/types.ts';
 import type { Authenticator, Caller } from './auth.ts';
+import type { BrowserLogin } from './login.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Run, RunRegistry } from './runs.ts';
 
@@ -15,6 +16,8 @@ export interface ServerDeps {
   store: StateStore;
   connect: ClusterAccess['connect'];
   authenticators: readonly Authenticator[];
+  /** Browser login (/auth/login, /auth/callback) when OIDC is configured; also among `authenticators`. */
+  login?: BrowserLogin | undefined;
   runs: RunRegistry;
   metrics: ServerMetrics;
   version: string;

@@ -5,6 +5,7 @@
 // identity. Tokens here come from a fixed table: real OIDC and API tokens are tested in auth tests.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,6 +16,8 @@ import { type LocalCluster, startLocalCluster } from '../../src/localcluster/clu
 import { createApp } from '../../src/server/app.ts';
 import type { Authenticator, Caller } from '../../src/server/auth.ts';
 import { ServerMetrics } from '../../src/server/metrics.ts';
+import { Notifier, storeNotifierIO } from '../../src/server/notify/notifier.ts';
+import { verifySignature } from '../../src/server/notify/payload.ts';
 import { RunRegistry } from '../../src/server/runs.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { StateStore } from '../../src/store/types.ts';
@@ -37,6 +40,9 @@ describe('the control plane API (in process, local cluster)', () => {
   let store: StateStore;
   let app: ReturnType<typeof createApp>;
   const runs = new RunRegistry();
+  let hookPort = 0;
+  let receiver: Server | undefined;
+  let notifier: Notifier | undefined;
 
   const call = (user: string | undefined, method: string, path: string, body?: unknown) =>
     app.request(`/api/v1${path}`, {
@@ -63,9 +69,17 @@ describe('the control plane API (in process, local cluster)', () => {
     dir = mkdtempSync(join(tmpdir(), 'slipway-api-'));
     cpSync(FIXTURE, dir, { recursive: true });
     const file = join(dir, 'slipway.yaml');
+    // A webhook on a loopback port that nothing listens on yet: the receiver starts later.
+    hookPort = 20_000 + Math.floor(Math.random() * 20_000);
+    process.env.SLIPWAY_TEST_HOOK_SECRET = 's3cret';
     writeFileSync(
       file,
-      readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
+      `${readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE)}notifications:
+  - name: ops
+    url: http://127.0.0.1:${hookPort}/hook
+    secretEnv: SLIPWAY_TEST_HOOK_SECRET
+    events: [release.failed, approval.requested]
+`,
     );
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     writeFileSync(
@@ -96,6 +110,8 @@ describe('the control plane API (in process, local cluster)', () => {
     });
   });
   after(async () => {
+    await notifier?.stop();
+    await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
     await store?.close();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -209,6 +225,70 @@ describe('the control plane API (in process, local cluster)', () => {
     assert.match(
       metrics,
       /slipway_api_request_seconds_count\{method="POST",route="\/api\/v1\/environments\/:env\/services\/:service\/deploy",status="202"\} 2/,
+    );
+  });
+
+  test('notifications: a failed release and an approval request reach a webhook that was down, signed, in order', async () => {
+    const platform = await loadPlatform(dir);
+    notifier = new Notifier({ platform: () => platform, ...storeNotifierIO(store), pollMs: 200 });
+    notifier.start();
+    await new Promise((r) => setTimeout(r, 500)); // its first pass starts the webhook at the present
+    // A release that never becomes ready fails (and is rolled back) after its 5 s timeout.
+    const res = await call('dana', 'POST', '/environments/dev/services/web/deploy', {
+      imageTag: 'v3',
+      setString: ['env.NEVER_READY=1'],
+      timeout: '5s',
+    });
+    assert.equal(res.status, 202, await res.clone().text());
+    const events = await follow('dana', ((await res.json()) as { id: string }).id);
+    assert.equal(events.at(-1)!.data['status'], 'succeeded', 'the run ended; the release itself failed');
+    const req = await call('dana', 'POST', '/promotions', { service: 'web', from: 'dev', to: 'prod' });
+    assert.equal(req.status, 201, await req.clone().text());
+    // The receiver is down: attempts fail and are logged; nothing is skipped.
+    const failed = async () =>
+      (await store.listDeliveries({ target: 'ops' })).filter((d) => d.status === 'failed');
+    for (let i = 0; (await failed()).length === 0; i++) {
+      assert.ok(
+        i < 100,
+        `a failed attempt is logged: ${JSON.stringify(await store.listDeliveries())} ${JSON.stringify((await store.listAudit()).slice(-4))} ${await store.notificationCursor('ops')}`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const got: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    receiver = createServer((rq, rs) => {
+      let body = '';
+      rq.on('data', (c) => {
+        body += c;
+      });
+      rq.on('end', () => {
+        got.push({ headers: rq.headers, body });
+        rs.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(hookPort, '127.0.0.1', r));
+    for (let i = 0; got.length < 2; i++) {
+      assert.ok(i < 200, `both events arrive after the receiver is back (got ${got.length})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const kinds = got.map((g) => (JSON.parse(g.body) as { event: string }).event);
+    assert.deepEqual(kinds.slice(0, 2), ['release.failed', 'approval.requested']);
+    for (const g of got) {
+      assert.ok(verifySignature('s3cret', g.body, g.headers['x-slipway-signature'] as string), 'signed');
+      assert.equal(g.headers['x-slipway-event'], (JSON.parse(g.body) as { event: string }).event);
+    }
+    const failure = JSON.parse(got[0]!.body) as { service: string; environment: string; summary: string };
+    assert.equal(`${failure.service} ${failure.environment}`, 'web dev');
+    assert.match(failure.summary, /deploy of web in dev failed/);
+    const log = await store.listDeliveries({ target: 'ops' });
+    assert.ok(log.some((d) => d.status === 'delivered' && d.event === 'approval.requested'));
+    assert.ok(
+      log.some((d) => d.status === 'failed' && /ECONNREFUSED/.test(d.error ?? '')),
+      JSON.stringify(log),
+    );
+    const req2 = (await req.json()) as { id: number };
+    assert.equal(
+      (await call('dana', 'POST', `/promotions/${req2.id}/reject`, { reason: 'withdrawn' })).status,
+      200,
     );
   });
 });

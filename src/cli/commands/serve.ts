@@ -26,6 +26,7 @@ export function registerServe(program: Command): void {
       const globals = command.optsWithGlobals() as { dir?: string };
       const platform = await loadPlatform(globals.dir ?? '.');
       const store = await openStore(options.store ?? process.env.SLIPWAY_STORE, platform.dir);
+      const auth = await authenticatorsFor(platform, store);
       const runs = new RunRegistry();
       const metrics = new ServerMetrics();
       runs.onEnd = (run) => metrics.runs.inc({ kind: run.view.kind, outcome: run.view.status });
@@ -38,7 +39,8 @@ export function registerServe(program: Command): void {
               ...(o.start === false ? { start: false } : {}),
               log: (l) => process.stderr.write(`${l}\n`),
             }),
-          authenticators: await authenticatorsFor(platform, store),
+          authenticators: auth.authenticators,
+          login: auth.login,
           runs,
           metrics,
           version: program.version() ?? '0.0.0',

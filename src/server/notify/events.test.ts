@@ -60,6 +60,24 @@ describe('notifications from audit entries', () => {
     assert.deepEqual(events(entry('permission-denied', { action: 'deploy' })), []);
   });
 
+  it('a failed GitOps sync is notified with its commit; a successful or requested one is not', () => {
+    const failed = notificationsOf(
+      'shop',
+      entry(
+        'sync',
+        { outcome: 'failed', commit: '0123456789abcdef0123', error: 'gitops may not deploy to prod' },
+        { service: undefined },
+      ),
+    );
+    assert.deepEqual(
+      failed.map((n) => n.event),
+      ['sync.failed'],
+    );
+    assert.match(failed[0]!.summary, /sync of prod to 0123456789ab failed: gitops may not deploy/);
+    assert.deepEqual(events(entry('sync', { outcome: 'succeeded', commit: 'abc' })), []);
+    assert.deepEqual(events(entry('sync', { outcome: 'requested' })), []);
+  });
+
   it('ids are stable per entry and event, so receivers can drop repeated deliveries', () => {
     const e = entry('deploy', { outcome: 'succeeded' });
     assert.equal(notificationsOf('shop', e)[0]!.id, `shop:${e.seq}:release.succeeded`);

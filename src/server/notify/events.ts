@@ -82,6 +82,12 @@ export function notificationsOf(platform: string, e: AuditRecord): Notification[
       event: 'freeze.started',
       summary: `${e.environment} frozen by ${e.actor}: ${str(d['reason']) ?? ''}`.trim(),
     });
+  } else if (e.action === 'sync' && outcome === 'failed') {
+    const commit = str(d['commit']);
+    out.push({
+      event: 'sync.failed',
+      summary: `GitOps sync of ${e.environment}${commit ? ` to ${commit.slice(0, 12)}` : ''} failed: ${str(d['error']) ?? 'failed'}`,
+    });
   } else if (e.action === 'unfreeze' && outcome === 'succeeded') {
     out.push({
       event: 'freeze.ended',

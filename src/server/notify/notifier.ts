@@ -4,20 +4,11 @@
 // 60 s) and gets everything it missed when it is back. Every attempt goes to the delivery log.
 import type { LoadedPlatform } from '../../config/load.ts';
 import type { NotificationConfig } from '../../config/schema.ts';
-import type { AuditRecord } from '../../store/types.ts';
+import type { AuditRecord, NotificationDelivery, StateStore } from '../../store/types.ts';
 import { type Notification, notificationsOf } from './events.ts';
 import { webhookRequest } from './payload.ts';
 
-export interface Delivery {
-  target: string;
-  notificationId: string;
-  event: string;
-  seq: number;
-  status: 'delivered' | 'failed';
-  attempt: number;
-  at: string;
-  error?: string;
-}
+export type Delivery = NotificationDelivery;
 
 /** Where the notifier keeps its place and its attempts (the state store). */
 export interface DeliveryLog {
@@ -34,6 +25,8 @@ export interface NotifierOptions {
   pollMs?: number;
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** A pass that failed outside a delivery (the store, the platform); default: one line on stderr. */
+  onError?: (e: unknown) => void;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -42,6 +35,18 @@ function matches(t: NotificationConfig, n: Notification): boolean {
   if (t.events && !t.events.includes(n.event as never)) return false;
   if (t.environments && (!n.environment || !t.environments.includes(n.environment))) return false;
   return true;
+}
+
+/** The notifier's place, attempts and input, kept in the state store. */
+export function storeNotifierIO(store: StateStore): Pick<NotifierOptions, 'audit' | 'log'> {
+  return {
+    audit: (afterSeq) => store.listAudit({ afterSeq }),
+    log: {
+      cursor: (t) => store.notificationCursor(t),
+      advance: (t, seq) => store.advanceNotificationCursor(t, seq),
+      record: (d) => store.recordDelivery(d),
+    },
+  };
 }
 
 export class Notifier {
@@ -56,7 +61,9 @@ export class Notifier {
     const tick = () => {
       if (this.stopped) return;
       this.running = this.deliverPending()
-        .catch(() => {})
+        .catch(
+          this.o.onError ?? ((e) => process.stderr.write(`notifications: ${(e as Error).message}\n`)),
+        )
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.o.pollMs ?? 1000);
         });

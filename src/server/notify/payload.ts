@@ -33,6 +33,7 @@ const ICON: Record<string, string> = {
   'approval.rejected': ':no_entry:',
   'freeze.started': ':snowflake:',
   'freeze.ended': ':sunny:',
+  'sync.failed': ':warning:',
 };
 
 export function webhookRequest(
