@@ -406,4 +406,18 @@ describe('--image-tag without --digest drops the pinned digest', () => {
     const img = await image({ digest: other });
     assert.deepEqual([img.tag, img.digest], ['1.4.2', other]);
   });
+  test('--set image.tag under the pinned digest is refused (exit 2) naming the flag; with the digest too it is fine', async () => {
+    await assert.rejects(
+      image({ set: ['image.tag=v9'] }),
+      (e: unknown) =>
+        e instanceof SlipwayError &&
+        e.exitCode === 2 &&
+        /--set image\.tag=v9 changes the image tag to v9 but keeps the pinned digest/.test(e.message) &&
+        /--image-tag v9/.test(e.hint ?? ''),
+    );
+    const other = `sha256:${'d'.repeat(64)}`;
+    const img = await image({ set: [`image.tag=v9,image.digest=${other}`] });
+    assert.deepEqual([img.tag, img.digest], ['v9', other]);
+    assert.equal((await image({ set: ['replicaCount=2'] })).digest, digest, 'other --set keys leave the pin');
+  });
 });

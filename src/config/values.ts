@@ -261,6 +261,9 @@ function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>
       current = next;
     }
   }
+  if (current !== undefined && o.imageTag === undefined && o.digest === undefined) {
+    refuseTagUnderOldDigest(fileValues(), current, layers);
+  }
   if (o.imageTag !== undefined) {
     if (o.imageTag.trim() === '') throw usageError('--image-tag must not be empty');
     // A digest pins an exact image and wins over the tag when rendered, so a digest kept from the
@@ -281,6 +284,35 @@ function flagLayers(o: ValueOverrides, fileValues: () => Record<string, unknown>
     layers.push({ kind: 'flag', source: `--digest ${o.digest}`, values: { image: { digest: o.digest } } });
   }
   return layers;
+}
+
+const imageOf = (v: Record<string, unknown>) =>
+  (typeof v['image'] === 'object' && v['image'] !== null ? v['image'] : {}) as {
+    tag?: unknown;
+    digest?: unknown;
+  };
+
+/**
+ * A tag changed by `--set` while a digest from the files stays: the digest wins when the image is
+ * rendered, so the pods would run the pinned build under the new tag's name and the release would
+ * record a version that does not run. Refused; `--image-tag` drops the digest, `--digest` replaces it.
+ */
+function refuseTagUnderOldDigest(
+  files: Record<string, unknown>,
+  flags: Record<string, unknown>,
+  layers: readonly ValuesLayer[],
+): void {
+  const before = imageOf(files);
+  const after = imageOf(flags);
+  if (after.tag === before.tag || typeof after.digest !== 'string' || after.digest === '') return;
+  if (after.digest !== before.digest) return;
+  const flag = [...layers].reverse().find((l) => imageOf(l.values).tag !== undefined)?.source ?? '--set';
+  throw usageError(
+    `${flag} changes the image tag to ${String(after.tag)} but keeps the pinned digest ${after.digest}: the pods would run the pinned build under another version's name`,
+    {
+      hint: `Use --image-tag ${String(after.tag)} (it drops the pinned digest) or give the new build's digest with --digest.`,
+    },
+  );
 }
 
 /**

@@ -4,13 +4,16 @@
 // authenticated identity. Nothing here does I/O by itself.
 import type { LoadedPlatform } from '../config/load.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { personOf } from '../promotion/roles.ts';
+import { type Grants, personOf } from '../promotion/roles.ts';
 import type { ReleaseEvents } from '../release/types.ts';
 import type { StateStore } from '../store/types.ts';
 import { anchorAuditWrites } from './audit-anchor.ts';
 
-/** Who acts. `authenticated: false` for the CLI (a name from SLIPWAY_USER or git, not proof). */
-export interface Identity {
+/**
+ * Who acts. `authenticated: false` for the CLI (a name from SLIPWAY_USER or git, not proof). The server's
+ * callers may bring groups from their identity provider, or a scoped API token's limits (Grants).
+ */
+export interface Identity extends Grants {
   /** The name the person goes by: a `people:` key, an email or a login. */
   name: string;
   authenticated: boolean;

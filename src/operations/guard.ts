@@ -78,7 +78,7 @@ export async function passGates(ctx: OperationContext, spec: GateSpec): Promise<
       } else if (hotfixPasses) {
         freezeNote = { freeze: freeze.name, throughFreezeAsHotfix: true };
       } else {
-        const adminHint = can(ctx.platform, env.name, ctx.user, 'admin')
+        const adminHint = can(ctx.platform, env.name, ctx.user, 'admin', ctx.identity)
           ? ' or, as an admin, release through it with --override-freeze "<reason>"'
           : '';
         const hotfixHint =

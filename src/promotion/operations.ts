@@ -16,7 +16,7 @@ import type {
 } from '../store/types.ts';
 import { type AuditQuery, appendAudit, listAudit } from './audit.ts';
 import type { DeclaredFreeze } from './freeze.ts';
-import { authorize, can, personOf, type UserRef } from './roles.ts';
+import { authorize, can, type Grants, personOf, type UserRef } from './roles.ts';
 import { checkPromotion } from './rules.ts';
 
 export interface OperationContext {
@@ -24,6 +24,27 @@ export interface OperationContext {
   platform: LoadedPlatform;
   user: UserRef;
   now: Date;
+  /** How the user was identified: groups and scope count in role checks; the rest goes to the audit log. */
+  identity?: AuditedIdentity | undefined;
+}
+
+export interface AuditedIdentity extends Grants {
+  source?: string;
+  authenticated?: boolean;
+  credential?: string | undefined;
+}
+
+/** How the actor was identified, beside each decision in the audit log (as operations/ records it). */
+function identityDetail(ctx: OperationContext): Record<string, unknown> {
+  const i = ctx.identity;
+  if (i?.source === undefined) return {};
+  return {
+    identity: {
+      source: i.source,
+      authenticated: i.authenticated === true,
+      ...(i.credential ? { credential: i.credential } : {}),
+    },
+  };
 }
 
 export interface PromotionRequest {
@@ -107,6 +128,7 @@ export async function requestPromotion(
       version: req.version,
       digest: req.digest,
       user: actor,
+      grants: ctx.identity,
       hotfix,
       now,
       deployments,
@@ -190,6 +212,7 @@ export async function requestPromotion(
       approvalsNeeded: needed,
       status: promotion.status,
       ...(req.reason !== undefined ? { reason: req.reason } : {}),
+      ...identityDetail(ctx),
     },
   });
   return promotion;
@@ -260,6 +283,7 @@ export async function approve(ctx: OperationContext, id: number, comment?: strin
         action: 'approve',
         operation: `approve #${id}`,
         reason: 'requester may not approve (four eyes)',
+        ...identityDetail(ctx),
       },
     });
     throw new SlipwayError('forbidden', `${actor} requested promotion #${id} and may not approve it too`, {
@@ -302,7 +326,14 @@ export async function approve(ctx: OperationContext, id: number, comment?: strin
     action: 'approve',
     environment: p.to,
     service: p.service,
-    detail: { id, approvals: count, needed: p.approvalsNeeded, status, ...(comment ? { comment } : {}) },
+    detail: {
+      id,
+      approvals: count,
+      needed: p.approvalsNeeded,
+      status,
+      ...(comment ? { comment } : {}),
+      ...identityDetail(ctx),
+    },
   });
   return { promotion: (await store.getPromotion(id))!, approvals };
 }
@@ -373,7 +404,7 @@ export async function listPromotions(
 ): Promise<PromotionRecord[]> {
   const all = await ctx.store.listPromotions(filter);
   const user = actorName(ctx.platform, ctx.user);
-  return all.filter((p) => can(ctx.platform, p.to, user, 'view'));
+  return all.filter((p) => can(ctx.platform, p.to, user, 'view', ctx.identity));
 }
 
 /** Audit entries of the environments the user may view (entries without an environment included). */
@@ -389,7 +420,7 @@ export async function readAudit(ctx: OperationContext, query: AuditQuery = {}): 
     (e) =>
       e.environment === undefined ||
       !known.has(e.environment) ||
-      can(ctx.platform, e.environment, user, 'view'),
+      can(ctx.platform, e.environment, user, 'view', ctx.identity),
   );
 }
 

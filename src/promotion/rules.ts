@@ -18,7 +18,7 @@ import type { EnvironmentConfig } from '../config/schema.ts';
 import { formatDuration, formatTime, parseDuration } from '../shared/duration.ts';
 import type { DeploymentSeen, PromotedVersion } from '../store/types.ts';
 import { type DeclaredFreeze, freezeInForce, freezeUntil } from './freeze.ts';
-import { can, personOf, type UserRef, whoMay } from './roles.ts';
+import { can, type Grants, personOf, type UserRef, whoMay } from './roles.ts';
 
 export interface PromotionCheckInput {
   platform: LoadedPlatform;
@@ -29,6 +29,8 @@ export interface PromotionCheckInput {
   version?: string | undefined;
   digest?: string | undefined;
   user: UserRef;
+  /** The authenticated identity's groups and scope (roles.ts), when it has any. */
+  grants?: Grants | undefined;
   hotfix: boolean;
   now: Date;
   /** What ran in `from`, from its in-cluster release history; only `from`'s entries for the service are used. */
@@ -185,7 +187,7 @@ export function checkPromotion(input: PromotionCheckInput): PromotionCheck {
   }
 
   // Permission.
-  if (!can(platform, to, input.user, 'deploy')) {
+  if (!can(platform, to, input.user, 'deploy', input.grants)) {
     const name = typeof input.user === 'string' ? input.user : input.user.name;
     reasons.push(`${name} may not deploy to ${to} (who may: ${whoMay(platform, to, 'deploy')})`);
   }

@@ -31,6 +31,7 @@ const STATE_CHANGING = [
   'reject',
   'freeze',
   'unfreeze',
+  'token',
 ] as const;
 /** Commands that read only (`status` finishes an interrupted release through the resume operation). */
 const READ_ONLY = [
@@ -48,6 +49,8 @@ const READ_ONLY = [
 ];
 /** Commands that touch only this machine: a new platform's files, the local cluster, the demo's copy. */
 const LOCAL_ONLY = ['init', 'cluster', 'demo'];
+/** Commands that run until stopped: `serve` calls the same operations for its callers (test/server/). */
+const LONG_RUNNING = ['serve'];
 
 describe('the gates of every state-changing command (CLI, local cluster)', () => {
   let dir: string;
@@ -75,7 +78,11 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     }
     const s = await openStore(undefined, dir);
     try {
-      parts.push(JSON.stringify(await s.listPromotions()), JSON.stringify(await s.listFreezes()));
+      parts.push(
+        JSON.stringify(await s.listPromotions()),
+        JSON.stringify(await s.listFreezes()),
+        JSON.stringify(await s.listApiTokens()),
+      );
     } finally {
       await s.close();
     }
@@ -113,7 +120,7 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     const names = buildProgram().commands.map((c) => c.name());
     assert.deepEqual(
       [...names].sort(),
-      [...STATE_CHANGING, ...READ_ONLY, ...LOCAL_ONLY].sort(),
+      [...STATE_CHANGING, ...READ_ONLY, ...LOCAL_ONLY, ...LONG_RUNNING].sort(),
       'a new command must be listed here, and its gates tested if it changes state',
     );
   });
@@ -167,6 +174,19 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     assert.match(approved.stdout, /web: deployed \(revision 1, v1\)/);
     ok(await slipway('ada', ['freeze', '--env', 'dev', '--reason', 'drill', '--for', '1h']), 'freeze');
     ok(await slipway('ada', ['unfreeze', '--env', 'dev', '--reason', 'drill over']), 'unfreeze');
+    const created = await slipway('ada', [
+      'token',
+      'create',
+      '--env',
+      'dev',
+      '--role',
+      'deployer',
+      '--expires',
+      '1d',
+    ]);
+    ok(created, 'token create');
+    assert.match(created.stdout, /^slw_[\w-]{43}$/m, 'the secret is printed once');
+    ok(await slipway('ada', ['token', 'revoke', /token #(\d+)/.exec(created.stdout)![1]!]), 'token revoke');
 
     const entries = (await audit()).map((e) =>
       `${e.action} ${e.actor} ${e.environment} ${e.service ?? '-'} ${e.detail['outcome'] ?? ''}`.trim(),
@@ -194,6 +214,8 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
       'freeze ada dev - succeeded',
       'unfreeze ada dev - requested',
       'unfreeze ada dev - succeeded',
+      'token-create ada dev - succeeded',
+      'token-revoke ada dev - succeeded',
     ])
       assert.ok(entries.includes(expected), `audit has "${expected}":\n${entries.join('\n')}`);
     const deployed = (await audit()).find(
@@ -239,6 +261,12 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
       env: 'dev',
       permission: 'admin',
     },
+    {
+      name: 'token create',
+      args: () => ['token', 'create', '--env', 'dev', '--role', 'deployer', '--expires', '30d'],
+      env: 'dev',
+      permission: 'admin',
+    },
   ];
 
   test('a user without the role is refused: exit 1, nothing changed, permission-denied audited', async () => {
@@ -271,7 +299,8 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
       await slipway('ada', ['freeze', '--env', 'prod', '--reason', 'incident INC-1', '--for', '2h']),
       'freeze prod',
     );
-    const frozen = cases.filter((c) => !['freeze', 'unfreeze', 'reject'].includes(c.name));
+    // Tokens change who may call the server, not what runs: a freeze does not stop them.
+    const frozen = cases.filter((c) => !['freeze', 'unfreeze', 'reject', 'token create'].includes(c.name));
     for (const c of frozen) {
       const before = await state();
       const r = await slipway(c.name === 'approve' ? 'april' : 'dana', c.args(id));

@@ -19,7 +19,9 @@ import { registerReleaseNotes } from './release-notes.ts';
 import { registerRender } from './render.ts';
 import { registerResume } from './resume.ts';
 import { registerRollback } from './rollback.ts';
+import { registerServe } from './serve.ts';
 import { registerStatus } from './status.ts';
+import { registerToken } from './token.ts';
 import { registerValues } from './values.ts';
 
 export type RegisterCommand = (program: Command) => void;
@@ -44,6 +46,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerFreeze,
   registerAudit,
   registerReleaseNotes,
+  registerServe,
+  registerToken,
   registerCluster,
   registerDemo,
 ];
