@@ -7,6 +7,9 @@
 // With a lock (the engine always passes one), every step starts by renewing it (fence.ts guards each
 // write within); a process whose lock was taken stops at once, without restoring anything or writing
 // the record: the new holder owns the release now.
+//
+// A resumed release continues from its record: a step that already ended ok (in an earlier run of
+// this release) is not run again, so a restarted server never repeats a hook, a switch or a wait.
 import { getService, strategyFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { diffManifests, summarizeChanges } from './diff.ts';
@@ -61,9 +64,14 @@ export async function carryOut(
     ...(o.analysis ? { analysis: o.analysis } : {}),
   };
   let workloadsTouched = false;
-  const step = async <T>(name: string, fn: () => Promise<{ detail?: string | undefined; value: T }>) => {
+  const doneBefore = new Set(rec.record.steps.filter((s) => s.outcome === 'ok').map((s) => s.name));
+  const step = async (name: string, fn: () => Promise<{ detail?: string | undefined; value: undefined }>) => {
+    if (doneBefore.has(name)) {
+      o.events.log(`"${name}" ended before this release was resumed; not repeated`);
+      return;
+    }
     await o.lock?.ensureHeld();
-    return await rec.step(name, fn);
+    await rec.step(name, fn);
   };
   try {
     await step('diff', async () => {

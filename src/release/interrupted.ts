@@ -54,7 +54,8 @@ export function sameRelease(
 
 /** The step an interrupted release stopped at, for people. */
 export function stoppedAt(r: Pick<ReleaseRecord, 'steps'>): string {
-  const open = r.steps.find((s) => !s.endedAt) ?? r.steps.at(-1);
+  // The newest open step: an earlier interruption's open step stays in the record before its resume.
+  const open = [...r.steps].reverse().find((s) => !s.endedAt) ?? r.steps.at(-1);
   return open ? open.name : 'before its first step';
 }
 

@@ -13,7 +13,8 @@
 //   post-deploy hook <name>   postDeploy hooks as Jobs; failure switches back
 //   smoke tests (active)      the smoke tests again, against the active Service; failure switches back
 //   scale down old colour     the old colour is kept for scaleDownDelay (a `slipway rollback` then only
-//                             switches back: its pods still run that version), then scaled to 0
+//                             switches back: its pods still run that version), then scaled to 0 at
+//                             the time recorded on it (scale-down.ts), also after a restart
 //
 // The active colour is read live from the Service's selector, never from the record, so a crash or a
 // hand-made switch cannot confuse it. A rollback is a release of the old version: its colour is
@@ -37,6 +38,7 @@ import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts
 import { analysisOptionsFor, setDefaultAnalysisOptions } from './analysis-options.ts';
 import { type Color, otherColor, BLUE_GREEN_PHASES as P, planBlueGreen } from './blue-green-plan.ts';
 import { type AnalysisOptions, analyse, chartOf, clearGate, verdict, waitGated } from './canary-runtime.ts';
+import { recordScaleDown, settleScaleDowns } from './scale-down.ts';
 
 export const REVISION_ANNOTATION = 'slipway.dev/release-revision';
 
@@ -169,11 +171,8 @@ async function runGate(
   return r.message;
 }
 
-/** Scale-downs scheduled after releases, so that the process can wait for them before it exits. */
-const pendingScaleDowns = new Set<Promise<void>>();
-export async function settleScaleDowns(): Promise<void> {
-  await Promise.all([...pendingScaleDowns]);
-}
+// Kept here for callers that wait for the scale-downs of their releases (tests).
+export { settleScaleDowns };
 
 export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecutor {
   async function execute(step: PlannedStep, ctx: StrategyContext): Promise<string | undefined> {
@@ -233,14 +232,15 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         if (!active) return 'no old colour';
         await clearGate(ctx.client, ctx.namespace, ctx.service);
         // The release ends now; the old colour stays for scaleDownDelay so that a rollback is a switch.
-        const old = active;
-        const job = (async () => {
-          await new Promise((r) => setTimeout(r, plan.scaleDownDelayMs));
-          if ((await liveActiveColor(ctx).catch(() => old)) !== old) await scaleTo(ctx, old, 0);
-        })();
-        pendingScaleDowns.add(job);
-        void job.finally(() => pendingScaleDowns.delete(job));
-        return `${old} kept for ${plan.scaleDownDelayMs / 1000}s for instant rollback, then scaled to 0`;
+        // The time it goes is recorded on it (scale-down.ts): a restart does not move it.
+        const at = await recordScaleDown(
+          ctx.client,
+          ctx.namespace,
+          ctx.service,
+          active,
+          plan.scaleDownDelayMs,
+        );
+        return `${active} kept until ${at.toISOString()} for instant rollback, then scaled to 0`;
       }
       default:
         throw new ReleaseFailure(`the blue-green strategy has no step "${step.name}"`);

@@ -101,6 +101,12 @@ function doneBefore(ctx: StrategyContext, name: string): boolean {
   return ctx.release.steps.some((s) => s.name === name && s.outcome === 'ok');
 }
 
+/** When this step first started in this release (its earliest record, across resumes); now if never. */
+function firstStart(ctx: StrategyContext, name: string): number {
+  const times = ctx.release.steps.filter((s) => s.name === name).map((s) => Date.parse(s.startedAt));
+  return Math.min(Date.now(), ...times.filter((t) => !Number.isNaN(t)));
+}
+
 async function track(ctx: StrategyContext, names: string[], deadline: number): Promise<string> {
   const done = await trackDeployments(ctx.client, names, {
     namespace: ctx.namespace,
@@ -174,7 +180,10 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       return [...notes, 'already done before the resume'].join('; ');
     switch (t.wait.kind) {
       case 'pause': {
-        const r = await waitGated(ctx, { ms: t.wait.ms, deadline, what: name });
+        // Ends at the time recorded when the pause first started (Argo's pauseStartTime), not
+        // a full duration after a resume: a restarted server waits only what is left.
+        const left = Math.max(0, firstStart(ctx, name) + t.wait.ms - Date.now());
+        const r = await waitGated(ctx, { ms: left, deadline, what: name });
         notes.push(r.by === 'time' ? `paused ${t.wait.ms / 1000}s` : `${r.by} by ${r.user}`);
         break;
       }
