@@ -211,6 +211,26 @@ describe('loadPlatform: bad input', () => {
     assert.equal(errors.length, 5);
   });
 
+  it('gitops: selfHeal names only environments that follow git; unknown keys are refused', () => {
+    const gitops = (extra: string) =>
+      `${MINIMAL}    autoDeploy: true\n  - name: prod\ngitops:\n  repository: https://git.example.test/shop.git\n${extra}`;
+    const errors = parseErrors(gitops('  selfHeal: [dev, prod, qa]\n'));
+    expectError(errors, /"prod" is not followed by GitOps \(autoDeploy is not true\)/, {
+      path: 'gitops.selfHeal[1]',
+    });
+    expectError(errors, /unknown environment "qa"/, { path: 'gitops.selfHeal[2]' });
+    assert.equal(errors.length, 2);
+    expectError(parseErrors(gitops('  intervall: 10s\n')), /intervall/, { path: 'gitops.intervall' });
+    const ok = parsePlatform(parseYaml('slipway.yaml', gitops('  selfHeal: [dev]\n')));
+    assert.deepEqual(ok.gitops, {
+      repository: 'https://git.example.test/shop.git',
+      branch: 'main',
+      path: '.',
+      interval: '1m',
+      selfHeal: ['dev'],
+    });
+  });
+
   it('bad desired-state files', async () => {
     const errors = await loadErrors(fixture('bad-desired-state'));
     expectError(

@@ -334,6 +334,20 @@ function checkPlatformReferences(file: YamlFile, p: Platform): SlipwayError[] {
     });
   });
 
+  const selfHeal = p.gitops?.selfHeal;
+  if (Array.isArray(selfHeal)) {
+    selfHeal.forEach((e, j) => {
+      const env = p.environments.find((x) => x.name === e);
+      if (!env) err(`unknown environment "${e}"${didYouMean(e, envNames)}`, ['gitops', 'selfHeal', j]);
+      else if (!env.autoDeploy)
+        err(
+          `environment "${e}" is not followed by GitOps (autoDeploy is not true), so selfHeal has no effect there`,
+          ['gitops', 'selfHeal', j],
+          `Set autoDeploy: true on ${e}, or remove it from gitops.selfHeal.`,
+        );
+    });
+  }
+
   for (const [name, service] of Object.entries(p.services)) {
     service.waivers?.forEach((w, i) => {
       w.environments?.forEach((e, j) => {

@@ -45,16 +45,17 @@ export function getEnvironment(p: LoadedPlatform, name: string): EnvironmentConf
 }
 
 /**
- * `autoDeploy: true` is followed by the control plane (`slipway serve`), which rolls desired-state
- * changes on by itself; the CLI alone never does, so `lint` and `apply` say so rather than let the
- * field look as if it worked. One note per named environment (all when none are named) that sets it.
+ * `autoDeploy: true` is followed by the control plane (`slipway serve` with a `gitops:` section), which
+ * rolls each new commit's desired state on by itself; the CLI alone never does, so `lint` and `apply`
+ * say so rather than let the field look as if it worked. One note per named environment (all when none
+ * are named) that sets it.
  */
 export function autoDeployNotes(p: LoadedPlatform, environments: readonly string[] = []): string[] {
   return p.environments
     .filter((e) => e.autoDeploy && (environments.length === 0 || environments.includes(e.name)))
     .map(
       (e) =>
-        `${e.name}: autoDeploy takes effect only under \`slipway serve\`, which follows the desired state and applies its changes; without it, run \`slipway apply --env ${e.name}\``,
+        `${e.name}: autoDeploy takes effect only under \`slipway serve\` with ${p.platform.gitops ? 'the' : 'a'} gitops: section (docs/server.md), which follows the git repository and applies each new commit's desired state; without it, run \`slipway apply --env ${e.name}\``,
     );
 }
 

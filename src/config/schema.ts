@@ -299,6 +299,7 @@ export const NOTIFICATION_EVENTS = [
   'approval.rejected',
   'freeze.started',
   'freeze.ended',
+  'sync.failed',
 ] as const;
 
 /** A webhook `slipway serve` delivers events to: generic JSON signed with HMAC, or Slack's format. */
@@ -365,6 +366,43 @@ export const serverSchema = z.strictObject({
     ),
 });
 
+/**
+ * GitOps (docs/server.md): `slipway serve` follows a git repository and rolls each new commit's desired
+ * state on in the environments with `autoDeploy: true`, through the same gates as `slipway apply`.
+ */
+export const gitopsSchema = z.strictObject({
+  repository: z
+    .string()
+    .min(1)
+    .describe(
+      'The repository holding this platform: a URL git can fetch (https://, ssh://, file://, git@host:path) or a local path, relative to this file',
+    ),
+  branch: z.string().min(1).optional().default('main').describe('The branch followed'),
+  path: z
+    .string()
+    .optional()
+    .default('.')
+    .describe('The platform directory (holding slipway.yaml) inside the repository'),
+  interval: positiveDuration
+    .optional()
+    .default('1m')
+    .describe('How often the branch is fetched (a push webhook syncs at once)'),
+  webhookSecretEnv: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Environment variable holding the shared secret of POST /api/v1/hooks/git (X-Hub-Signature-256); without it the webhook is off',
+    ),
+  selfHeal: z
+    .union([z.boolean(), z.array(z.string()).min(1)])
+    .optional()
+    .default(false)
+    .describe(
+      'Re-apply the last release when live objects drift from it: true for every autoDeploy environment, or a list of them',
+    ),
+});
+
 export const platformSchema = z.strictObject({
   $schema: z.string().optional(),
   apiVersion: z.literal('slipway.dev/v1'),
@@ -384,6 +422,7 @@ export const platformSchema = z.strictObject({
     )
     .optional(),
   server: serverSchema.optional(),
+  gitops: gitopsSchema.optional(),
   localImages: z
     .array(
       z.strictObject({
@@ -408,6 +447,7 @@ export type Metric = z.infer<typeof metricSchema>;
 export type AnalysisProviders = z.infer<typeof analysisProvidersSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type NotificationConfig = z.infer<typeof notificationSchema>;
+export type GitopsConfig = z.infer<typeof gitopsSchema>;
 
 // ---------- environments/<env>.yaml: the desired state ----------
 

@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { SlipwayError } from '../shared/errors.ts';
 import { type AuthVariables, requireCaller } from './auth.ts';
 import type { ServerDeps } from './deps.ts';
+import { gitHookRoutes, syncRoutes } from './gitops/routes.ts';
 import { problemResponse } from './problem.ts';
 import { decisionRoutes } from './routes/decisions.ts';
 import { readRoutes } from './routes/reads.ts';
@@ -89,11 +90,14 @@ export function createApp(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVariab
 
   if (deps.login) app.route('/auth', deps.login.routes());
 
+  // Before the bearer check of /api/v1: a git host authenticates its webhook by signing the body.
+  app.route(API_PREFIX, gitHookRoutes(deps));
   const api = new OpenAPIHono<{ Variables: AuthVariables }>();
   api.use('*', requireCaller(deps.authenticators));
   api.route('/', readRoutes(deps));
   api.route('/', releaseRoutes(deps));
   api.route('/', decisionRoutes(deps));
+  api.route('/', syncRoutes(deps));
   app.route(API_PREFIX, api);
   return app;
 }

@@ -6,6 +6,7 @@ import { type ClusterAccess, type OperationContext, operationContext } from '../
 import { silentEvents } from '../release/types.ts';
 import type { StateStore } from '../store/types.ts';
 import type { Authenticator, Caller } from './auth.ts';
+import type { GitopsController } from './gitops/controller.ts';
 import type { BrowserLogin } from './login.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Run, RunRegistry } from './runs.ts';
@@ -19,6 +20,8 @@ export interface ServerDeps {
   /** Browser login (/auth/login, /auth/callback) when OIDC is configured; also among `authenticators`. */
   login?: BrowserLogin | undefined;
   runs: RunRegistry;
+  /** The GitOps sync when slipway.yaml has a gitops: section; started and stopped with the server. */
+  gitops?: GitopsController | undefined;
   metrics: ServerMetrics;
   version: string;
 }

@@ -1,8 +1,11 @@
 // `slipway serve`: the control plane. Serves the HTTP API (docs/server.md) for the platform in the
 // current directory, on loopback by default, with the same operations the CLI runs; every API call
-// needs a bearer token (an OIDC token of the configured issuer, or an API token).
+// needs a bearer token (an OIDC token of the configured issuer, or an API token). With a gitops:
+// section it follows the platform's git repository and syncs the autoDeploy environments.
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
+import { autoDeployNotes } from '../../config/model.ts';
+import { GitopsController } from '../../server/gitops/controller.ts';
 import { ServerMetrics } from '../../server/metrics.ts';
 import { RunRegistry } from '../../server/runs.ts';
 import { startServer } from '../../server/serve.ts';
@@ -27,15 +30,21 @@ export function registerServe(program: Command): void {
       const platform = await loadPlatform(globals.dir ?? '.');
       const store = await openStore(options.store ?? process.env.SLIPWAY_STORE, platform.dir);
       const auth = await authenticatorsFor(platform, store);
+      const log = (l: string) => process.stderr.write(`${l}\n`);
+      const gitopsConfig = platform.platform.gitops;
+      const gitops = gitopsConfig ? new GitopsController(gitopsConfig, platform, { log }) : undefined;
+      if (!gitops) for (const n of autoDeployNotes(platform)) log(`note: ${n}`);
       const runs = new RunRegistry();
       const metrics = new ServerMetrics();
       runs.onEnd = (run) => metrics.runs.inc({ kind: run.view.kind, outcome: run.view.status });
       const server = await startServer(
         {
-          platform: () => platform,
+          // GitOps serves each new commit's platform, loaded from its working copy; the local
+          // cluster stays the one of this directory.
+          platform: () => gitops?.platform() ?? platform,
           store,
           connect: (p, env, o = {}) =>
-            connectEnvironment(p, env, {
+            connectEnvironment({ ...p, dir: platform.dir }, env, {
               ...(o.start === false ? { start: false } : {}),
               log: (l) => process.stderr.write(`${l}\n`),
             }),
@@ -43,6 +52,7 @@ export function registerServe(program: Command): void {
           login: auth.login,
           runs,
           metrics,
+          gitops,
           version: program.version() ?? '0.0.0',
         },
         { host: options.host, port },
