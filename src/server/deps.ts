@@ -7,6 +7,7 @@ import { silentEvents } from '../release/types.ts';
 import type { StateStore } from '../store/types.ts';
 import type { Authenticator, Caller } from './auth.ts';
 import type { GitopsController } from './gitops/controller.ts';
+import type { Leadership } from './leader.ts';
 import type { BrowserLogin } from './login.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Run, RunRegistry } from './runs.ts';
@@ -24,6 +25,11 @@ export interface ServerDeps {
   gitops?: GitopsController | undefined;
   metrics: ServerMetrics;
   version: string;
+  /**
+   * Whether this replica leads (leader.ts), set by startServer when it elects one: work that must run
+   * once among replicas (GitOps sync, notifications) asks `isLeader()` or `onLeadershipChange`.
+   */
+  leadership?: Leadership | undefined;
 }
 
 /** The operation context of one request, acting as the authenticated caller; events go to `run`. */

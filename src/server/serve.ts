@@ -5,15 +5,19 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { ServerDeps } from './deps.ts';
+import type { Leadership } from './leader.ts';
+import { type LeaderWorkOptions, startLeaderWork } from './workers.ts';
 
 export interface RunningServer {
   url: string;
+  /** With `leader`: whether this replica leads the release workers (workers.ts). */
+  leadership?: Leadership | undefined;
   close(): Promise<void>;
 }
 
 export async function startServer(
   deps: ServerDeps,
-  o: { host?: string; port?: number } = {},
+  o: { host?: string; port?: number; leader?: LeaderWorkOptions } = {},
 ): Promise<RunningServer> {
   const app = createApp(deps);
   const host = o.host ?? '127.0.0.1';
@@ -23,10 +27,16 @@ export async function startServer(
     server.once('error', reject);
   });
   const s = server!;
+  // Leader election and the leader's release workers (resume interrupted releases, notifier).
+  const leader = o.leader ? startLeaderWork(deps, o.leader) : undefined;
+  if (leader) deps.leadership = leader.leadership;
   deps.gitops?.start(deps);
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    leadership: leader?.leadership,
     close: async () => {
+      // The leader's workers end first, then its lease is given up: a follower takes over at once.
+      await leader?.stop();
       // No new sync starts; one in progress ends (its release is recorded in the cluster either way).
       await deps.gitops?.stop();
       await new Promise<void>((resolve) => {

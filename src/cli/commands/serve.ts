@@ -9,11 +9,18 @@ import { GitopsController } from '../../server/gitops/controller.ts';
 import { ServerMetrics } from '../../server/metrics.ts';
 import { RunRegistry } from '../../server/runs.ts';
 import { startServer } from '../../server/serve.ts';
+import { parseDuration } from '../../shared/duration.ts';
 import { usageError } from '../../shared/errors.ts';
 import { openStore } from '../../store/index.ts';
 import { STORE_HELP } from '../session.ts';
 import { connectEnvironment } from '../target.ts';
 import { authenticatorsFor } from './serve-auth.ts';
+
+function leaderLeaseSeconds(text: string): number {
+  const s = Math.round(parseDuration(text) / 1000);
+  if (!(s >= 1)) throw usageError(`--leader-lease ${text} is shorter than a second`);
+  return s;
+}
 
 export function registerServe(program: Command): void {
   program
@@ -22,6 +29,8 @@ export function registerServe(program: Command): void {
     .option('--host <address>', 'address to listen on (loopback by default)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--store <url>', STORE_HELP)
+    .option('--leader-lease <duration>', 'lease of the replica that runs the release workers', '15s')
+    .option('--leader-namespace <namespace>', 'namespace of the leader Lease (default: first env’s)')
     .action(async (options, command) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -55,7 +64,16 @@ export function registerServe(program: Command): void {
           gitops,
           version: program.version() ?? '0.0.0',
         },
-        { host: options.host, port },
+        {
+          host: options.host,
+          port,
+          // Every replica serves the API; the one holding the Lease resumes interrupted releases.
+          leader: {
+            namespace: options.leaderNamespace,
+            leaseSeconds: leaderLeaseSeconds(options.leaderLease),
+            log: (l) => process.stderr.write(`${l}\n`),
+          },
+        },
       );
       process.stdout.write(
         `slipway serve: ${server.url} (API ${server.url}/api/v1, OpenAPI ${server.url}/api/v1/openapi.json)\n`,
