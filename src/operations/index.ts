@@ -9,7 +9,14 @@ export {
   type OperationContext,
   operationContext,
 } from './context.ts';
-export { declareFreeze, liftFreezes, listDeclaredFreezes } from './freeze.ts';
+export { declareFreezeAll, liftFreezesAll } from './emergency-stop.ts';
+export {
+  type DeclaredFreeze,
+  declareFreeze,
+  type LiftedFreezes,
+  liftFreezes,
+  listDeclaredFreezes,
+} from './freeze.ts';
 export { type GateSpec, passGates } from './guard.ts';
 export { releasesSeen } from './history-source.ts';
 export {

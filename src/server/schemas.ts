@@ -85,6 +85,16 @@ export const FreezeBody = z
 export const UnfreezeBody = z
   .strictObject({ reason: z.string().min(1).max(2000) })
   .openapi('UnfreezeRequest');
+/** The emergency stop of every environment (POST /freezes): the same fields, for all of them. */
+export const FreezeAllBody = z
+  .strictObject({
+    reason: z.string().min(1).max(2000),
+    for: z.string().optional().openapi({ example: '2h' }),
+  })
+  .openapi('FreezeAllRequest');
+export const UnfreezeAllBody = z
+  .strictObject({ reason: z.string().min(1).max(2000) })
+  .openapi('UnfreezeAllRequest');
 
 export const AuditQuery = z.object({
   env: z.string().optional(),

@@ -8,7 +8,8 @@
 //   smoke tests (preview)     the service's smoke tests against `<service>-preview`
 //   pre-promotion analysis    templates with args previewUrl/activeUrl (analysis engine)
 //   await promotion           autoPromotion false: until `slipway promote` (or abort, or the deadline)
-//   switch active Service     full size first, then the selector switch (one apply: instant)
+//   switch active Service     held while the environment is frozen (freeze-hold.ts), then full
+//                             size first, then the selector switch (one apply: instant)
 //   post-promotion analysis   failure switches the selector back at once
 //   post-deploy hook <name>   postDeploy hooks as Jobs; failure switches back
 //   smoke tests (active)      the smoke tests again, against the active Service; failure switches back
@@ -37,7 +38,16 @@ import { trackDeployments } from '../track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
 import { analysisOptionsFor, setDefaultAnalysisOptions } from './analysis-options.ts';
 import { type Color, otherColor, BLUE_GREEN_PHASES as P, planBlueGreen } from './blue-green-plan.ts';
-import { type AnalysisOptions, analyse, chartOf, clearGate, verdict, waitGated } from './canary-runtime.ts';
+import {
+  type AnalysisOptions,
+  analyse,
+  chartOf,
+  clearGate,
+  holdWhileFrozen,
+  verdict,
+  waitGated,
+} from './canary-runtime.ts';
+import { forgetHeld, withHeldDeadline } from './freeze-hold.ts';
 import { recordScaleDown, settleScaleDowns } from './scale-down.ts';
 
 export const REVISION_ANNOTATION = 'slipway.dev/release-revision';
@@ -211,12 +221,15 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         return `promoted by ${r.user}`;
       }
       case P.switch: {
+        // A freeze holds the release before users see the new colour.
+        const ms = active ? await holdWhileFrozen(ctx, P.switch) : 0;
+        const c = ms > 0 ? { ...ctx, deadline: ctx.deadline + ms } : ctx;
         if (plan.previewReplicas < N) {
-          await scaleTo(ctx, target, N);
-          await track(ctx, `${ctx.service}-${target}`);
+          await scaleTo(c, target, N);
+          await track(c, `${ctx.service}-${target}`);
         }
-        await switchTo(ctx, target);
-        for (const x of renderFor(ctx, target, N).filter((y) => y.kind === 'HorizontalPodAutoscaler'))
+        await switchTo(c, target);
+        for (const x of renderFor(c, target, N).filter((y) => y.kind === 'HorizontalPodAutoscaler'))
           await ctx.client.apply(x, { force: true });
         return `${ctx.service} → ${target}${active ? ` (was ${active})` : ''}`;
       }
@@ -283,13 +296,16 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         }),
       ];
     },
-    async execute(step, ctx) {
+    async execute(step, given) {
+      // Every hold so far moves the release's deadline.
+      const ctx = withHeldDeadline(given);
       // Nothing of the release runs yet: a failed pre-deploy hook has nothing to switch back.
       if (isPreDeployStep(step)) return (await executeLifecycleStep(step, ctx))?.detail;
       try {
         const lifecycle = await executeLifecycleStep(step, ctx);
         return lifecycle ? lifecycle.detail : await execute(step, ctx);
       } catch (e) {
+        forgetHeld(ctx);
         if (ctx.signal?.aborted) throw e; // the lock was taken: the new holder owns both colours now
         // Switch back at once when the switch happened, and take the new colour out of the way. The
         // first release has nothing to go back to: its objects stay as they are (as rolling's do).

@@ -1,7 +1,9 @@
 // What the canary and blue-green executors share at run time: the release gate (how `slipway promote`
 // and `slipway abort` reach a running release), analysis runs through the analysis engine, background
 // analysis that outlives a step, and the one wait loop every pause, analysis and promotion goes
-// through — each with a deadline and abort as its end action.
+// through — each with a deadline and abort as its end action. Every wait also watches the
+// environment's freeze marker: while a freeze is declared it holds (only an abort ends it), and the
+// time held moves its pause and its deadline (freeze-hold.ts).
 //
 // The gate is a small ConfigMap `<service>-release-gate` (no managed-by label, so pruning never
 // touches it) naming the revision and the action. It is not an annotation on the release Secret
@@ -18,7 +20,9 @@ import { readClusterRecord } from '../../localcluster/cluster.ts';
 import type { ChartContext } from '../../render/index.ts';
 import { LABELS } from '../../shared/kube-types.ts';
 import { ReleaseFailure } from '../failure.ts';
+import { type FreezeMarker, heldMessage, readFreezeMarker } from '../freeze-marker.ts';
 import type { StrategyContext } from '../types.ts';
+import { addHeld, HoldClock, heldFor } from './freeze-hold.ts';
 
 export const GATE_ACTIONS = { promote: 'promote', promoteFull: 'promote-full', abort: 'abort' } as const;
 export type GateAction = (typeof GATE_ACTIONS)[keyof typeof GATE_ACTIONS];
@@ -240,6 +244,8 @@ export async function waitGated(
   let lastGateCheck = 0;
   // Since when the API has refused every gate read: a cluster that is gone ends the wait at once.
   let refusedSince: number | undefined;
+  const hold = new HoldClock();
+  let marker: FreezeMarker | undefined;
   for (;;) {
     if (ctx.signal?.aborted) {
       const why =
@@ -255,7 +261,7 @@ export async function waitGated(
         `background analysis inconclusive (${held.message}): the canary holds until \`slipway promote\` or \`slipway abort\``,
       );
     }
-    if (o.until?.() && !held) return { by: 'until' };
+    if (o.until?.() && !held && !hold.frozen) return { by: 'until' };
     if (Date.now() - lastGateCheck >= 2 * TICK_MS) {
       lastGateCheck = Date.now();
       const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).then(
@@ -276,6 +282,19 @@ export async function waitGated(
       if (gate?.action === GATE_ACTIONS.abort) {
         throw new ReleaseFailure(`aborted by ${gate.user} during ${o.what}`);
       }
+      // A read that fails keeps what was known: a freeze is not lifted by a hiccup of the API.
+      marker = await readFreezeMarker(ctx.client, ctx.namespace).catch(() => marker);
+      const change = hold.observe(marker !== undefined, Date.now());
+      if (change && 'started' in change && marker) ctx.events.log(`${heldMessage(marker)} during ${o.what}`);
+      if (change && 'ended' in change) {
+        addHeld(ctx, change.ended);
+        ctx.events.log(`unfrozen after ${heldFor(change.ended)}: ${o.what} goes on`);
+      }
+      // While frozen only an abort ends the wait; a promote waits for the unfreeze.
+      if (hold.frozen) {
+        await new Promise((r) => setTimeout(r, TICK_MS));
+        continue;
+      }
       if (gate?.action === GATE_ACTIONS.promoteFull) {
         await clearGate(ctx.client, ctx.namespace, ctx.service);
         fullPromotions.add(bgKey(ctx));
@@ -287,12 +306,55 @@ export async function waitGated(
         return { by: 'promote', user: gate.user };
       }
     }
-    if (o.ms !== undefined && Date.now() - start >= o.ms && !held) return { by: 'time' };
-    if (Date.now() >= o.deadline) {
+    // Time held counts neither towards the pause nor against the deadline.
+    const heldMs = hold.held(Date.now());
+    if (o.ms !== undefined && Date.now() - start - heldMs >= o.ms && !held && !hold.frozen)
+      return { by: 'time' };
+    if (!hold.frozen && Date.now() >= o.deadline + heldMs) {
       throw new ReleaseFailure(`timed out during ${o.what}`, undefined, 'timeout');
     }
     await new Promise((r) => setTimeout(r, TICK_MS));
   }
+}
+
+/**
+ * Before a step that changes weight, replicas or the active colour: holds while the environment is
+ * frozen (abort and a lost lock still end the release), then answers how long it held. The time held
+ * is added to the release's total, so later deadlines move with it (freeze-hold.ts withHeldDeadline).
+ */
+export async function holdWhileFrozen(ctx: StrategyContext, what: string): Promise<number> {
+  const read = () => readFreezeMarker(ctx.client, ctx.namespace);
+  let marker = await read().catch(() => undefined);
+  if (!marker) return 0;
+  const start = Date.now();
+  ctx.events.log(`${heldMessage(marker)} before ${what}`);
+  let refusedSince: number | undefined;
+  while (marker) {
+    if (ctx.signal?.aborted)
+      throw new ReleaseFailure(`aborted while held before ${what}: the release lock was lost`);
+    const gate = await readGate(ctx.client, ctx.namespace, ctx.service, ctx.release.revision).catch(
+      () => undefined,
+    );
+    if (gate?.action === GATE_ACTIONS.abort)
+      throw new ReleaseFailure(`aborted by ${gate.user} while held before ${what}`);
+    await new Promise((r) => setTimeout(r, 2 * TICK_MS));
+    try {
+      marker = await read();
+      refusedSince = undefined;
+    } catch (e) {
+      // A freeze is not lifted by a hiccup of the API; a cluster that stays gone ends the release.
+      if (!isConnectionRefused(e)) continue;
+      refusedSince ??= Date.now();
+      if (Date.now() - refusedSince >= REFUSED_GRACE_MS)
+        throw new ReleaseFailure(
+          `the cluster is unreachable while held before ${what}: the release cannot go on`,
+        );
+    }
+  }
+  const ms = Date.now() - start;
+  addHeld(ctx, ms);
+  ctx.events.log(`unfrozen after ${heldFor(ms)}: ${what} goes on`);
+  return ms;
 }
 
 /** A full promotion asked for earlier in this release (`slipway promote --full`) skips every wait. */

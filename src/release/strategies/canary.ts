@@ -4,11 +4,12 @@
 //   apply          every object of the release except the stable Deployment and the routing
 //                  objects (so the new hashed ConfigMap/Secret arrive, the old ones stay for stable),
 //                  and `<service>-canary` (track canary, the new version) at 0 pods
-//   step i: …      per strategy step: scale the canary (Argo's replica math, the HPA's live count as
-//                  N), wait until it is available, set weight and header route, then wait (pause,
-//                  promote, analysis) while watching the gate, the lock and background analysis
-//   promote        upgrade stable to the new version, wait until it is fully available, only then
-//                  route 100 % to stable, then delete the canary
+//   step i: …      per strategy step: hold while the environment is frozen, scale the canary (Argo's
+//                  replica math, the HPA's live count as N), wait until it is available, hold again
+//                  if frozen meanwhile, set weight and header route, then wait (pause, promote,
+//                  analysis) while watching the gate, the lock, the freeze and background analysis
+//   promote        hold while frozen, upgrade stable to the new version, wait until it is fully
+//                  available, only then route 100 % to stable, then delete the canary
 //   post-deploy hook <name>, smoke tests   against the promoted stable Service; a failure re-applies
 //                  the previous revision (the engine does, as for rolling)
 //   prune          what the release no longer renders (old ConfigMaps/Secrets, the NGINX canary Ingress)
@@ -17,6 +18,8 @@
 // lets the engine re-apply the last good revision (stable was never touched before promote) and mark
 // the release failed with the reason (the analysis that failed). The first release of a service and
 // rollbacks have nothing to compare with: they go straight to stable as an atomic rolling update.
+// A declared freeze (`slipway freeze`) holds the canary at its weight, before each step and inside its
+// waits, and moves its deadlines by the time held (freeze-hold.ts); an abort still ends it.
 import type { CanaryStrategy } from '../../config/schema.ts';
 import { renderWorkload } from '../../render/index.ts';
 import { parseDuration } from '../../shared/duration.ts';
@@ -40,12 +43,14 @@ import {
   backgroundInconclusive,
   chartOf,
   clearGate,
+  holdWhileFrozen,
   isFullPromotion,
   startBackground,
   stopBackground,
   verdict,
   waitGated,
 } from './canary-runtime.ts';
+import { forgetHeld, withHeldDeadline } from './freeze-hold.ts';
 import { routeAllToStable, setTraffic } from './traffic.ts';
 
 export const CANARY_STEPS = {
@@ -141,12 +146,15 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     return Math.min(ctx.deadline, per);
   };
 
-  async function runStep(ctx: StrategyContext, index: number, name: string): Promise<string> {
+  async function runStep(held: StrategyContext, index: number, name: string): Promise<string> {
+    // No more weight while frozen; the step's clock starts after the hold.
+    const ms = await holdWhileFrozen(held, name);
+    const ctx = ms > 0 ? { ...held, deadline: held.deadline + ms } : held;
     const strategy = canaryOf(ctx);
     const plan = planCanary(strategy, { replicas: await stableReplicas(ctx) });
     const t: CanaryTarget = plan.targets[index]!;
     const chart = chartOf(ctx);
-    const deadline = stepDeadline(ctx);
+    let deadline = stepDeadline(ctx);
     const notes: string[] = [];
     if (t.background && plan.background)
       startBackground(ctx, analysisOptionsFor(ctx, o), plan.background.templates);
@@ -174,7 +182,14 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       );
       await track(ctx, [ctx.service], deadline);
     }
-    if (!shrinking) await route();
+    // More weight only when not frozen (a freeze may have come while the pods started).
+    let heldHere = ms;
+    if (!shrinking) {
+      const more = await holdWhileFrozen(ctx, name);
+      deadline += more;
+      heldHere += more;
+      await route();
+    }
     if (full) return [...notes, 'skipped: full promotion'].join('; ');
     if (t.wait.kind !== 'none' && doneBefore(ctx, name))
       return [...notes, 'already done before the resume'].join('; ');
@@ -182,7 +197,8 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       case 'pause': {
         // Ends at the time recorded when the pause first started (Argo's pauseStartTime), not
         // a full duration after a resume: a restarted server waits only what is left.
-        const left = Math.max(0, firstStart(ctx, name) + t.wait.ms - Date.now());
+        // Time held for a freeze before the pause began does not count towards it.
+        const left = Math.max(0, firstStart(ctx, name) + heldHere + t.wait.ms - Date.now());
         const r = await waitGated(ctx, { ms: left, deadline, what: name });
         notes.push(r.by === 'time' ? `paused ${t.wait.ms / 1000}s` : `${r.by} by ${r.user}`);
         break;
@@ -227,7 +243,9 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     return notes.join('; ');
   }
 
-  async function promote(ctx: StrategyContext): Promise<string> {
+  async function promote(held: StrategyContext): Promise<string> {
+    const ms = await holdWhileFrozen(held, CANARY_STEPS.promote);
+    const ctx = ms > 0 ? { ...held, deadline: held.deadline + ms } : held;
     const strategy = canaryOf(ctx);
     const router = routerOf(strategy);
     const chart = chartOf(ctx);
@@ -280,7 +298,9 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
       });
       return steps;
     },
-    async execute(step, ctx) {
+    async execute(step, given) {
+      // Every hold so far moves the release's deadline.
+      const ctx = withHeldDeadline(given);
       const canaryRun = ctx.previous !== undefined && ctx.release.rollbackOf === undefined;
       if (!canaryRun) return await rollingStrategy.execute(step, ctx);
       // Before the canary exists: a failed pre-deploy hook has no canary to abort.
@@ -305,13 +325,17 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         if (typeof step.data?.canaryStep === 'number')
           return await runStep(ctx, step.data.canaryStep, step.name);
         if (step.name === CANARY_STEPS.promote) return await promote(ctx);
-        if (step.name === CANARY_STEPS.prune) return await pruneManifests(ctx);
+        if (step.name === CANARY_STEPS.prune) {
+          forgetHeld(ctx);
+          return await pruneManifests(ctx);
+        }
         throw new ReleaseFailure(`the canary strategy has no step "${step.name}"`);
       } catch (e) {
         // The lock was taken: the new holder owns the canary now; touch nothing (fence.ts).
         if (ctx.signal?.aborted) throw e;
         // Weight 0 first, then the canary goes; stable (untouched until promote) serves everything.
         await stopBackground(ctx).catch(() => undefined);
+        forgetHeld(ctx);
         try {
           await abortCanary(ctx);
           ctx.events.log(`canary aborted: weight 0, ${canaryName(ctx.service)} deleted`);

@@ -1,8 +1,10 @@
 // Promotions, approvals and freezes through the API: the same operations as `slipway promote --from
 // --to`, `approve`, `reject`, `approvals`, `freeze` and `unfreeze`. A request or approval that runs
-// its promotion is a run (202); one that only records a decision answers 200 or 201.
+// its promotion is a run (202); one that only records a decision answers 200 or 201. POST /freezes and
+// /unfreeze are the emergency stop of every environment (`freeze --all`, `unfreeze --all`).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { getEnvironment } from '../../config/model.ts';
+import { declareFreezeAll, liftFreezesAll } from '../../operations/emergency-stop.ts';
 import { declareFreeze, liftFreezes, listDeclaredFreezes } from '../../operations/freeze.ts';
 import { approvePromotion, promote, rejectPromotion } from '../../operations/promotion.ts';
 import { freezeInForce } from '../../promotion/freeze.ts';
@@ -18,6 +20,7 @@ import {
   body,
   EnvParam,
   ERRORS,
+  FreezeAllBody,
   FreezeBody,
   IdParam,
   json,
@@ -25,6 +28,7 @@ import {
   PromotionsQuery,
   RejectBody,
   RunView,
+  UnfreezeAllBody,
   UnfreezeBody,
 } from '../schemas.ts';
 
@@ -205,6 +209,40 @@ export function decisionRoutes(deps: ServerDeps): OpenAPIHono<{ Variables: AuthV
     async (c) => {
       const lifted = await liftFreezes(contextFor(deps, c.get('caller')), {
         environment: c.req.valid('param').env,
+        reason: c.req.valid('json').reason,
+      });
+      return c.json(lifted.lifted as unknown as Record<string, unknown>[], 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/freezes',
+      summary: 'Emergency stop: declare a freeze in every environment (admins of all); running canaries hold',
+      request: body(FreezeAllBody),
+      responses: { 201: json(z.array(Anything), 'Declared, one per environment'), ...ERRORS },
+    }),
+    async (c) => {
+      const b = c.req.valid('json');
+      const declared = await declareFreezeAll(contextFor(deps, c.get('caller')), {
+        reason: b.reason,
+        duration: b.for,
+      });
+      return c.json(declared as unknown as Record<string, unknown>[], 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/unfreeze',
+      summary: 'Lift the declared freezes of every environment (admins of all)',
+      request: body(UnfreezeAllBody),
+      responses: { 200: json(z.array(Anything), 'Lifted, per environment'), ...ERRORS },
+    }),
+    async (c) => {
+      const lifted = await liftFreezesAll(contextFor(deps, c.get('caller')), {
         reason: c.req.valid('json').reason,
       });
       return c.json(lifted as unknown as Record<string, unknown>[], 200);
