@@ -94,6 +94,10 @@ export class GitopsController {
   /** Starts following the branch: a sync now, then one every interval. */
   start(deps: ServerDeps): void {
     this.deps = deps;
+    // A replica that becomes leader syncs at once rather than at its next poll.
+    deps.leadership?.onLeadershipChange((leading) => {
+      if (leading && !this.stopped) void this.sync('start');
+    });
     void this.sync('start');
     const next = () => {
       this.timer = setTimeout(() => {
@@ -194,6 +198,8 @@ export class GitopsController {
       }
     }
     this.refreshWatches();
+    // With several replicas only the leader applies; followers keep the platform current for reads.
+    if (this.deps?.leadership && !this.deps.leadership.isLeader()) return;
     for (const env of this.autoDeployed()) {
       if (this.stopped) return;
       const st = this.state(env);
