@@ -234,6 +234,13 @@ export const serviceSchema = z.strictObject({
     })
     .optional(),
   smokeTests: z.array(smokeTestSchema).optional(),
+  paths: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "Where the service's code lives in its repository (git pathspec globs, e.g. services/booking/**): release notes list only commits touching them. Default: the whole repository",
+    ),
   waivers: z
     .array(
       z.strictObject({
@@ -403,6 +410,36 @@ export const gitopsSchema = z.strictObject({
     ),
 });
 
+/** How `slipway release-notes` links the ticket keys and pull-request numbers it finds in commits. */
+export const releaseNotesSchema = z.strictObject({
+  ticketUrl: z
+    .string()
+    .regex(/\{key\}/, { message: 'must contain {key}, where the ticket key goes' })
+    .optional()
+    .describe('Link of a ticket, {key} replaced by its key, e.g. https://jira.example/browse/{key}'),
+  pullRequestUrl: z
+    .string()
+    .regex(/\{number\}/, { message: 'must contain {number}, where the pull-request number goes' })
+    .optional()
+    .describe(
+      'Link of a pull request, {number} replaced by its number, e.g. https://git.example/org/repo/pull/{number}',
+    ),
+  ticketPattern: z
+    .string()
+    .min(1)
+    .refine((s) => {
+      try {
+        new RegExp(s);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .optional()
+    .describe('Regular expression of a ticket key in commit messages; default [A-Z][A-Z0-9]+-[0-9]+'),
+});
+export type ReleaseNotesConfig = z.infer<typeof releaseNotesSchema>;
+
 export const platformSchema = z.strictObject({
   $schema: z.string().optional(),
   apiVersion: z.literal('slipway.dev/v1'),
@@ -423,6 +460,7 @@ export const platformSchema = z.strictObject({
     .optional(),
   server: serverSchema.optional(),
   gitops: gitopsSchema.optional(),
+  releaseNotes: releaseNotesSchema.optional(),
   localImages: z
     .array(
       z.strictObject({

@@ -3,6 +3,7 @@
 // stopping at the first failure. Each release is audited as `deploy` with the promotion's id, and its
 // record stays in B's in-cluster history (what the next promotion reads); the promotion ends
 // `succeeded` or `failed`. The gates were passed when the promotion was requested and approved.
+// With `pullRequest`, B's new desired state goes on a new branch instead (promotion-pr.ts).
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import type { ReleaseRecord } from '../release/history.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { PromotionRecord } from '../store/types.ts';
 import { actorDetail, type OperationContext } from './context.ts';
+import { type PullRequestOutcome, runAsPullRequest } from './promotion-pr.ts';
 import { releaseOutcome } from './release.ts';
 
 export interface ServiceOutcome {
@@ -36,6 +38,8 @@ export interface PromotionRunResult {
   changes: DesiredStateChange[];
   commit: string | undefined;
   releases: ServiceOutcome[];
+  /** Set when the promotion was written as a branch for a pull request. */
+  pullRequest?: PullRequestOutcome;
 }
 
 export function desiredStateFile(platform: LoadedPlatform, env: string): string {
@@ -70,7 +74,7 @@ export async function auditRelease(
 export async function runPromotion(
   ctx: OperationContext,
   id: number,
-  o: { commit?: boolean; deploy?: boolean },
+  o: { commit?: boolean; deploy?: boolean; pullRequest?: boolean },
 ): Promise<PromotionRunResult> {
   const p = await ctx.store.getPromotion(id);
   if (!p) throw new SlipwayError('notFound', `there is no promotion #${id}`);
@@ -88,6 +92,10 @@ export async function runPromotion(
   let commit: string | undefined;
   try {
     const fromText = await readFile(desiredStateFile(ctx.platform, p.from), 'utf8').catch(() => '');
+    if (o.pullRequest) {
+      const pr = await runAsPullRequest(ctx, p, { file, fromText });
+      return { ...pr, file, commit: pr.pullRequest.commit, releases };
+    }
     const toText = existsSync(file) ? await readFile(file, 'utf8') : EMPTY_STATE(p.to);
     const edited = promoteDesiredStateWithChanges(fromText, toText, p.service, p.versions);
     changes = edited.changes;

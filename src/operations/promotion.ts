@@ -24,6 +24,8 @@ export interface RunOptions {
   commit?: boolean;
   /** Release the services (default true); false writes the desired state only. */
   deploy?: boolean;
+  /** Write the desired state on a new branch for a pull request instead (nothing is released). */
+  pullRequest?: boolean;
 }
 
 export interface PromotionOutcome {

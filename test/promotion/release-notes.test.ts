@@ -46,6 +46,8 @@ test('parseCommit: type, scope, bang and BREAKING CHANGE footer', () => {
     scope: 'x',
     description: 'y',
     breaking: 'y',
+    tickets: [],
+    pullRequests: [],
   });
   assert.equal(parseCommit({ hash: 'h', subject: 'fix: y', body: 'BREAKING-CHANGE: z' }).breaking, 'z');
   assert.equal(parseCommit({ hash: 'h', subject: 'Merge stuff', body: '' }).type, undefined);
@@ -63,12 +65,12 @@ test('release notes between two tags, grouped, breaking changes first', async ()
       '',
       '### Breaking changes',
       '',
-      `- **api:** tokens from the old issuer are rejected. (${h('new auth flow')})`,
+      `- **api:** tokens from the old issuer are rejected. (#12) (${h('new auth flow')})`,
       `- drop the v1 API (${h('drop the v1 API')})`,
       '',
       '### Features',
       '',
-      `- **api:** new auth flow (${h('new auth flow')})`,
+      `- **api:** new auth flow (#12) (${h('new auth flow')})`,
       `- **booking:** waiting list (${h('waiting list')})`,
       '',
       '### Bug fixes',

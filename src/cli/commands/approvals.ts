@@ -9,7 +9,7 @@ import { usageError } from '../../shared/errors.ts';
 import { PROMOTION_STATUSES, type PromotionStatus } from '../../store/types.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
 import { STORE_HELP, withSession } from '../session.ts';
-import { printRun, whoMayApprove } from './promote.ts';
+import { checkPullRequestOptions, printRun, whoMayApprove } from './promote.ts';
 
 function parseId(text: string): number {
   const id = Number(text.replace(/^#/, ''));
@@ -104,15 +104,23 @@ export function registerApprovals(program: Command): void {
     .option('--comment <text>', 'a comment kept with the approval')
     .option('--commit', 'commit the desired-state change to git when the promotion runs', false)
     .option('--no-deploy', 'when it runs, write the desired state only; release later with `slipway apply`')
+    .option(
+      '--pull-request',
+      "when it runs, commit the target's desired state on a new branch and print the pull request's description",
+      false,
+    )
+    .option('--description-file <file>', "with --pull-request: write the pull request's description here")
     .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (idText, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
+      checkPullRequestOptions(options);
       const id = parseId(idText);
       await withSession(command, { store: options.store }, async ({ ctx }) => {
         const { view, run } = await approvePromotion(ctx, id, options.comment, {
           commit: options.commit,
           deploy: options.deploy,
+          pullRequest: options.pullRequest,
         });
         const p = view.promotion;
         const count = view.approvals.filter((a) => a.decision === 'approved').length;
@@ -125,10 +133,10 @@ export function registerApprovals(program: Command): void {
           return;
         }
         if (format === 'text')
-          process.stdout.write(
+          (options.pullRequest ? process.stderr : process.stdout).write(
             `promotion #${id} approved (${count} of ${p.approvalsNeeded}): ${versionsText(p.versions)} from ${p.from} to ${p.to}\n`,
           );
-        if (run) printRun(run, format);
+        if (run) await printRun(run, format, { descriptionFile: options.descriptionFile });
       });
     });
 

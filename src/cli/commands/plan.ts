@@ -1,12 +1,14 @@
 // `slipway plan --env E`: the environment's desired state against what runs, service by service
 // ("booking: v1.2.0 → v1.3.0 (image), replicas 3 → 5", "search: in sync", "notification: not
 // deployed", drift of live objects changed by hand). --detailed-exitcode: 0 nothing to do, 2 changes,
-// 1 error (as terraform plan).
+// 1 error (as terraform plan). --format markdown: the plan, manifest diff, policy findings and
+// capacity change as Markdown, for a CI job to post on a pull request (the same text as the
+// description `slipway promote --pull-request` prints).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import { namespaceFor } from '../../config/model.ts';
-import { formatPlan, type PlanInput, planEnvironment } from '../../promotion/plan.ts';
-import { desiredServiceNames, readPlanInput, renderDesired } from '../../promotion/plan-read.ts';
+import { formatPlan, planEnvironment } from '../../promotion/plan.ts';
+import { formatPlanMarkdown } from '../../promotion/plan-markdown.ts';
+import { planInputFor, readPlanReport } from '../../promotion/plan-report.ts';
 import { parseOutputFormat, printJson, reportError } from '../output.ts';
 import { connectEnvironment } from '../target.ts';
 
@@ -24,40 +26,31 @@ export function registerPlan(program: Command): void {
       false,
     )
     .option('-v, --verbose', 'list every object to create, update or delete', false)
-    .option('-o, --output <format>', 'text or json', 'text')
+    .option('-f, --format <format>', 'text, json or markdown (plan, manifest diff, findings, capacity)')
+    .option('-o, --output <format>', 'the same as --format', 'text')
     .action(async (options, command) => {
       const globals = command.optsWithGlobals() as { dir?: string; debug?: boolean };
+      const chosen = options.format ?? options.output;
       try {
-        const format = parseOutputFormat(options.output);
+        const format = parseOutputFormat(chosen, ['text', 'json', 'markdown']);
         const platform = await loadPlatform(globals.dir ?? '.');
         // Read-only: a local cluster that is not running is not started; nothing runs there.
         const client = await connectEnvironment(platform, options.env, { start: false });
-        const services = options.target ?? desiredServiceNames(platform, options.env);
-        let input: PlanInput;
-        if (client) {
-          input = await readPlanInput(
-            client,
-            platform,
-            options.env,
-            options.target ? { services: options.target } : {},
-          );
-        } else {
+        if (!client)
           process.stderr.write(`the local cluster is not running: nothing runs in ${options.env} yet\n`);
-          input = {
-            environment: options.env,
-            namespace: namespaceFor(platform, options.env),
-            desired: await renderDesired(platform, options.env, services),
-            applied: new Map(),
-            live: [],
-          };
+        if (format === 'markdown') {
+          const report = await readPlanReport(platform, options.env, client, { services: options.target });
+          process.stdout.write(formatPlanMarkdown(report));
+          if (options.detailedExitcode && report.plan.changes) process.exitCode = 2;
+          return;
         }
-        const plan = planEnvironment(input);
+        const plan = planEnvironment(await planInputFor(platform, options.env, client, options.target));
         if (format === 'json') printJson(plan);
         else process.stdout.write(formatPlan(plan, { verbose: options.verbose }));
         if (options.detailedExitcode && plan.changes) process.exitCode = 2;
       } catch (e) {
         if (!options.detailedExitcode) throw e;
-        reportError(e, { debug: globals.debug === true, json: options.output === 'json' });
+        reportError(e, { debug: globals.debug === true, json: chosen === 'json' });
         process.exitCode = 1;
       }
     });

@@ -1,7 +1,9 @@
 // `slipway promote <service>|--all --from A --to B`: checks the promotion rules, and when B needs no
 // approvals writes B's desired state (one git commit with --commit) and releases each service with the
-// release engine; otherwise prints the request id and who may approve it.
+// release engine; otherwise prints the request id and who may approve it. With --pull-request, B's
+// desired state is committed on a new branch instead and the pull request's description is printed.
 // `slipway promote <service> --env E` advances a paused canary (the gates command's operation).
+import { writeFile } from 'node:fs/promises';
 import type { Command } from '@commander-js/extra-typings';
 import type { OperationContext } from '../../operations/context.ts';
 import { promote } from '../../operations/promotion.ts';
@@ -19,9 +21,45 @@ export function whoMayApprove(ctx: OperationContext, p: PromotionRecord): string
   return eligible ? eligible.join(', ') : `${whoMay(ctx.platform, p.to, 'approve')} (not ${requester})`;
 }
 
-/** Prints a finished run: desired-state changes, the commit, each release. Sets exit code 1 on failure. */
-export function printRun(r: PromotionRunResult, format: 'text' | 'json'): void {
+/**
+ * A run written as a pull-request branch: the description on stdout (or in `descriptionFile`), the
+ * branch, commit and push command on stderr.
+ */
+async function printPullRequest(
+  r: PromotionRunResult,
+  format: 'text' | 'json',
+  descriptionFile: string | undefined,
+): Promise<void> {
+  const pr = r.pullRequest!;
+  if (descriptionFile !== undefined) await writeFile(descriptionFile, pr.description);
   if (format === 'json') {
+    printJson(r);
+    return;
+  }
+  if (descriptionFile === undefined) process.stdout.write(pr.description);
+  process.stderr.write(
+    `branch ${pr.branch} committed (${pr.commit.slice(0, 12)}, from ${pr.base.slice(0, 12)}); the current branch is unchanged
+` +
+      (descriptionFile !== undefined
+        ? `pull request description written to ${descriptionFile}
+`
+        : '') +
+      `push it and open the pull request: ${pr.push}
+` +
+      `promotion #${r.promotion.id} ${r.promotion.status}
+`,
+  );
+}
+
+/** Prints a finished run: desired-state changes, the commit, each release. Sets exit code 1 on failure. */
+export async function printRun(
+  r: PromotionRunResult,
+  format: 'text' | 'json',
+  o: { descriptionFile?: string | undefined } = {},
+): Promise<void> {
+  if (r.pullRequest) {
+    await printPullRequest(r, format, o.descriptionFile);
+  } else if (format === 'json') {
     printJson(r);
   } else {
     const rel = r.file.slice(r.file.lastIndexOf('environments/'));
@@ -42,6 +80,21 @@ export function printRun(r: PromotionRunResult, format: 'text' | 'json'): void {
     process.stdout.write(`promotion #${r.promotion.id} ${r.promotion.status}\n`);
   }
   if (r.promotion.status === 'failed') process.exitCode = 1;
+}
+
+/** --pull-request writes a branch: not with --commit (the current branch) nor --no-deploy (implied). */
+export function checkPullRequestOptions(o: {
+  pullRequest: boolean;
+  descriptionFile?: string | undefined;
+  commit: boolean;
+  deploy: boolean;
+}): void {
+  if (o.descriptionFile !== undefined && !o.pullRequest)
+    throw usageError('--description-file goes with --pull-request');
+  if (o.pullRequest && o.commit)
+    throw usageError('--pull-request commits on a new branch; --commit commits on the current one: give one');
+  if (o.pullRequest && !o.deploy)
+    throw usageError('--pull-request releases nothing already; leave out --no-deploy');
 }
 
 export function registerPromote(program: Command): void {
@@ -72,20 +125,28 @@ export function registerPromote(program: Command): void {
     )
     .option('--commit', "commit the desired-state change to git (one commit of the target's file)", false)
     .option('--no-deploy', 'write the desired state only; release later with `slipway apply`')
+    .option(
+      '--pull-request',
+      "commit the target's desired state on a new branch (not the current one), release nothing, and print the pull request's description",
+      false,
+    )
+    .option('--description-file <file>', "with --pull-request: write the pull request's description here")
     .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
+      checkPullRequestOptions(options);
       if (options.env !== undefined) {
         if (
           options.from !== undefined ||
           options.to !== undefined ||
           options.all ||
           options.hotfix ||
-          options.commit
+          options.commit ||
+          options.pullRequest
         )
           throw usageError(
-            '--env (advance a canary) cannot be combined with --from/--to/--all/--hotfix/--commit',
+            '--env (advance a canary) cannot be combined with --from/--to/--all/--hotfix/--commit/--pull-request',
           );
         if (!service) throw usageError('name the service whose canary to advance');
         await gate({
@@ -123,7 +184,7 @@ export function registerPromote(program: Command): void {
             hotfix: options.hotfix,
             reason: options.reason,
           },
-          { commit: options.commit, deploy: options.deploy },
+          { commit: options.commit, deploy: options.deploy, pullRequest: options.pullRequest },
         );
         const versions = Object.entries(p.versions)
           .map(([s, v]) => `${s} ${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}`.trim())
@@ -136,13 +197,19 @@ export function registerPromote(program: Command): void {
           process.stdout.write(
             `promotion #${p.id} requested: ${versions} from ${p.from} to ${p.to}${p.hotfix ? ' (hotfix)' : ''}\n` +
               `it needs ${p.approvalsNeeded} approval${p.approvalsNeeded === 1 ? '' : 's'} by distinct people other than ${actorName(ctx.platform, ctx.user)}; who may approve: ${whoMayApprove(ctx, p)}\n` +
-              `approve with: slipway approve ${p.id}${p.expiresAt ? ` (before ${p.expiresAt})` : ''}\n`,
+              `approve with: slipway approve ${p.id}${options.pullRequest ? ' --pull-request' : ''}${p.expiresAt ? ` (before ${p.expiresAt})` : ''}\n` +
+              (options.pullRequest
+                ? 'the branch and the pull request description are written when it is approved\n'
+                : ''),
           );
           return;
         }
+        // With --pull-request stdout carries the description alone.
         if (format === 'text')
-          process.stdout.write(`promotion #${p.id} approved: ${versions} from ${p.from} to ${p.to}\n`);
-        if (run) printRun(run, format);
+          (options.pullRequest ? process.stderr : process.stdout).write(
+            `promotion #${p.id} approved: ${versions} from ${p.from} to ${p.to}\n`,
+          );
+        if (run) await printRun(run, format, { descriptionFile: options.descriptionFile });
       });
     });
 }

@@ -1,7 +1,8 @@
 // `slipway release-notes <service> --from-version A --to-version B` (or --from-env/--to-env, reading
 // the versions from those environments' desired state): Markdown from `git log A..B`, grouped by
-// conventional-commit type. Versions are git tags (or commits) of the repository given by --repo
-// (default: the platform directory's repository).
+// conventional-commit type, only the commits touching services.<s>.paths, with ticket and pull-request
+// links (slipway.yaml `releaseNotes`). Versions are git tags (or commits) of the repository given by
+// --repo (default: the platform directory's repository).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
 import { getEnvironment, getService } from '../../config/model.ts';
@@ -23,7 +24,7 @@ export function registerReleaseNotes(program: Command): void {
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output, ['markdown', 'text', 'json']);
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
-      getService(platform, service);
+      const config = getService(platform, service);
       const versionIn = (env: string): string => {
         getEnvironment(platform, env);
         const v = platform.desired.get(env)?.state.services?.[service]?.version;
@@ -44,8 +45,12 @@ export function registerReleaseNotes(program: Command): void {
         throw usageError('release-notes needs the older and the newer version', {
           hint: 'e.g. --from-version v1.2.0 --to-version v1.3.0, or --from-env prod --to-env preprod',
         });
-      const notes = await releaseNotes(options.repo ?? platform.dir, from, to);
-      if (format === 'json') printJson({ service, from, to, markdown: notes });
+      const notes = await releaseNotes(options.repo ?? platform.dir, from, to, {
+        ...platform.platform.releaseNotes,
+        service,
+        paths: config.paths,
+      });
+      if (format === 'json') printJson({ service, from, to, paths: config.paths ?? null, markdown: notes });
       else process.stdout.write(notes);
     });
 }
