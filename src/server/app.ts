@@ -59,7 +59,11 @@ export function createApp(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVariab
   app.get('/readyz', async (c) => {
     try {
       await deps.store.listFreezes({});
-      return c.json({ ready: true, running: deps.runs.running() });
+      return c.json({
+        ready: true,
+        running: deps.runs.running(),
+        ...(deps.leadership ? { leader: deps.leadership.isLeader() } : {}),
+      });
     } catch (e) {
       return c.json({ ready: false, reason: (e as Error).message }, 503);
     }
@@ -70,6 +74,13 @@ export function createApp(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVariab
         '# HELP slipway_runs_running Operations running now.',
         '# TYPE slipway_runs_running gauge',
         `slipway_runs_running ${deps.runs.running()}`,
+        ...(deps.leadership
+          ? [
+              '# HELP slipway_leader 1 while this replica leads the release workers.',
+              '# TYPE slipway_leader gauge',
+              `slipway_leader ${deps.leadership.isLeader() ? 1 : 0}`,
+            ]
+          : []),
       ]),
       200,
       { 'content-type': 'text/plain; version=0.0.4' },

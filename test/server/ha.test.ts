@@ -75,6 +75,9 @@ describe('slipway serve: two replicas on PostgreSQL, one leader', async () => {
     // Both serve the API; the release runs on the replica it was started through (here the leader).
     const ready = await fetch(`${follower.url}/readyz`);
     assert.equal(ready.status, 200);
+    assert.equal(((await ready.json()) as { leader?: boolean }).leader, false, 'the follower says so');
+    const leads = (await (await fetch(`${leader.url}/readyz`)).json()) as { leader?: boolean };
+    assert.equal(leads.leader, true, 'the leader says so');
     await deployThrough(leader, token, 'v2');
     const paused = await until('the canary in its 20 s pause', () => inLongPause(env, 'v2'));
     await new Promise((r) => setTimeout(r, 2000));

@@ -102,6 +102,10 @@ export function syncRoutes(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVaria
       const gitops = controllerOf(deps);
       const ctx = contextFor(deps, c.get('caller'));
       await authorize(ctx, env, 'deploy', { operation: 'sync' });
+      if (deps.leadership && !deps.leadership.isLeader())
+        throw new SlipwayError('conflict', 'this replica does not lead: only the leader syncs', {
+          hint: 'Send the request again (to another replica); `GET /readyz` of each replica says which leads.',
+        });
       gitops.retry(env).catch(() => {});
       await appendAudit(ctx.store, {
         at: ctx.now,
