@@ -61,9 +61,7 @@ export class Notifier {
     const tick = () => {
       if (this.stopped) return;
       this.running = this.deliverPending()
-        .catch(
-          this.o.onError ?? ((e) => process.stderr.write(`notifications: ${(e as Error).message}\n`)),
-        )
+        .catch(this.o.onError ?? ((e) => process.stderr.write(`notifications: ${(e as Error).message}\n`)))
         .finally(() => {
           if (!this.stopped) this.timer = setTimeout(tick, this.o.pollMs ?? 1000);
         });
