@@ -1,5 +1,6 @@
 // Small pure lookups over a loaded platform, shared by rendering, release and promotion.
 import { closest, SlipwayError } from '../shared/errors.ts';
+import type { NameAffixes } from '../shared/names.ts';
 import type { LoadedPlatform } from './load.ts';
 import { BUILTIN_STRATEGIES, type EnvironmentConfig, type ServiceConfig, type Strategy } from './schema.ts';
 
@@ -75,6 +76,12 @@ export function serviceNames(p: LoadedPlatform): string[] {
 /** The Kubernetes namespace of an environment: its `namespace`, else `<platform>-<environment>`. */
 export function namespaceFor(p: LoadedPlatform, env: string): string {
   return getEnvironment(p, env).namespace ?? `${p.platform.name}-${env}`;
+}
+
+/** The environment's Kustomize-style namePrefix and nameSuffix (shared/names.ts applies them). */
+export function nameAffixesFor(p: LoadedPlatform, env: string): NameAffixes {
+  const e = getEnvironment(p, env);
+  return { prefix: e.namePrefix, suffix: e.nameSuffix };
 }
 
 /** The strategy a service deploys with: a named entry of `strategies`, else a built-in; default rolling. */

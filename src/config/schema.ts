@@ -257,6 +257,18 @@ export const serviceSchema = z.strictObject({
 export const environmentSchema = z.strictObject({
   name: name,
   namespace: name.optional().describe('Defaults to <platform>-<environment>'),
+  namePrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'lowercase letters, digits and "-", starting with a letter or digit')
+    .optional()
+    .describe(
+      "Kustomize's namePrefix: put before every object's name and every reference to it (e.g. staging-)",
+    ),
+  nameSuffix: z
+    .string()
+    .regex(/^[a-z0-9-]{0,29}[a-z0-9]$/, 'lowercase letters, digits and "-", ending with a letter or digit')
+    .optional()
+    .describe("Kustomize's nameSuffix: put after every object's name and every reference to it (e.g. -v2)"),
   cluster: z
     .union([z.literal('local'), z.strictObject({ context: z.string(), kubeconfig: z.string().optional() })])
     .optional()

@@ -7,6 +7,7 @@
 // A rollback runs no hooks: migrations are forward-only (the older version must work with the newer
 // schema) and a backup would only delay getting the good version back. Its smoke tests still run.
 import { postDeployHooks, preDeployHooks, runHook } from './hooks.ts';
+import { releaseName } from './names.ts';
 import { httpSmokeTests, jobSmokeTests, runSmokeTests } from './smoke.ts';
 import type { PlanContext, PlannedStep, StrategyContext } from './types.ts';
 
@@ -49,7 +50,7 @@ export function smokeTestSteps(
   if (!hasSmokeTests(ctx)) return [];
   const data: LifecycleData = {
     lifecycle: 'smoke',
-    target: o.target ?? ctx.service,
+    target: o.target ?? releaseName(ctx),
     ...(o.label ? { label: o.label } : {}),
   };
   return [{ name: o.label ? `${LIFECYCLE_STEPS.smoke} (${o.label})` : LIFECYCLE_STEPS.smoke, data }];

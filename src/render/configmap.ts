@@ -2,7 +2,15 @@
 // content, as Kustomize's configMapGenerator does: a config change gives a new name, the pod template
 // refers to the new name, and so the pods roll. The old ConfigMap stays until pruned.
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, contentHash, memoized, meta, reader, sortedRecord } from './context.ts';
+import {
+  type ChartContext,
+  contentHash,
+  memoized,
+  meta,
+  reader,
+  resourceName,
+  sortedRecord,
+} from './context.ts';
 
 /** The ConfigMap's data: values `config` with every value as a string, keys sorted. Null drops a key. */
 export function configData(ctx: ChartContext): Record<string, string> {
@@ -25,10 +33,10 @@ function computeConfigData(ctx: ChartContext): Record<string, string> {
   return sortedRecord(out);
 }
 
-/** `<service>-config-<hash>`, or undefined when there is no config. */
+/** `<service>-config-<hash>` (the hash last, as Kustomize's generators), or undefined without config. */
 export function configMapName(ctx: ChartContext): string | undefined {
   if (Object.keys(configData(ctx)).length === 0) return undefined;
-  return `${ctx.service}-config-${configHash(ctx)}`;
+  return `${resourceName(ctx, 'config')}-${configHash(ctx)}`;
 }
 
 export function renderConfigMap(ctx: ChartContext): KubeObject[] {

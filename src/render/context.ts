@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Strategy } from '../config/schema.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { LABELS } from '../shared/kube-types.ts';
+import { type NameAffixes, type NamePart, objectName } from '../shared/names.ts';
 
 export type Track = 'stable' | 'canary' | 'blue' | 'green';
 export type Color = 'blue' | 'green';
@@ -21,6 +22,8 @@ export interface ChartContext {
   secretData?: Record<string, string>;
   /** Blue-green only: the colour that serves at rest (default blue). */
   activeColor?: Color;
+  /** The environment's namePrefix / nameSuffix, applied to every object name (shared/names.ts). */
+  names?: NameAffixes;
 }
 
 /** Label added to the one Service per service that monitoring selects (not the -blue/-canary helpers). */
@@ -171,7 +174,7 @@ interface Memo {
 const memos = new WeakMap<ChartContext, Memo>();
 
 function memoOf(ctx: ChartContext): Memo {
-  const key = `${ctx.platform}\0${ctx.service}\0${ctx.environment}\0${ctx.namespace}`;
+  const key = `${ctx.platform}\0${ctx.service}\0${ctx.environment}\0${ctx.namespace}\0${resourceName(ctx)}`;
   let m = memos.get(ctx);
   if (!m || m.values !== ctx.values || m.key !== key) {
     m = { values: ctx.values, key, labels: new Map(), extra: new Map() };
@@ -268,9 +271,17 @@ export function contentHash(v: unknown): string {
   return createHash('sha256').update(canonicalJson(v)).digest('hex').slice(0, 10);
 }
 
+/**
+ * The name of one of the service's objects: `<svc>` or `<svc>-<part>`, with the environment's
+ * namePrefix and nameSuffix. Every name the chart gives, and every reference to one, comes from here.
+ */
+export function resourceName(ctx: Pick<ChartContext, 'service' | 'names'>, part?: NamePart): string {
+  return objectName(ctx.service, ctx.names, part);
+}
+
 /** The name of the workload for the given track: stable/rolling `<svc>`, otherwise `<svc>-<track>`. */
 export function workloadName(ctx: ChartContext, track?: Track): string {
-  return track === undefined || track === 'stable' ? ctx.service : `${ctx.service}-${track}`;
+  return resourceName(ctx, track === undefined || track === 'stable' ? undefined : track);
 }
 
 /** Which track the at-rest workload runs on for the context's strategy (none for rolling). */
@@ -280,6 +291,13 @@ export function restTrack(ctx: ChartContext): Track | undefined {
   return undefined;
 }
 
+/**
+ * The pod's ServiceAccount: the chart's own (created: prefixed and suffixed like every object it
+ * renders), or a named one it does not create (left as named: Kustomize renames only what it renders).
+ */
 export function serviceAccountName(ctx: ChartContext): string {
-  return reader(ctx).sub('serviceAccount').str('name') || ctx.service;
+  const sa = reader(ctx).sub('serviceAccount');
+  const named = sa.str('name');
+  if (!sa.bool('create', true)) return named || resourceName(ctx);
+  return named ? objectName(named, ctx.names) : resourceName(ctx);
 }

@@ -325,5 +325,7 @@ export function renderWorkload(ctx: ChartContext, o: WorkloadOptions): KubeObjec
 /** The Deployment(s) present at rest for the context's strategy. */
 export function renderDeployment(ctx: ChartContext): KubeObject[] {
   const track = restTrack(ctx);
-  return [renderWorkload(ctx, track ? { name: workloadName(ctx, track), track } : { name: ctx.service })];
+  return [
+    renderWorkload(ctx, track ? { name: workloadName(ctx, track), track } : { name: workloadName(ctx) }),
+  ];
 }

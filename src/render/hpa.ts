@@ -2,7 +2,15 @@
 // an optional Pods metric, and scale-up/scale-down behaviour (policies, selectPolicy, stabilisation).
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, meta, reader, restTrack, ValuesReader, workloadName } from './context.ts';
+import {
+  type ChartContext,
+  meta,
+  reader,
+  resourceName,
+  restTrack,
+  ValuesReader,
+  workloadName,
+} from './context.ts';
 
 type Json = Record<string, unknown>;
 
@@ -87,6 +95,11 @@ export function renderHpa(ctx: ChartContext): KubeObject[] {
   if (down) behavior.scaleDown = down;
   if (Object.keys(behavior).length > 0) spec.behavior = behavior;
   return [
-    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta(ctx, ctx.service), spec },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: meta(ctx, resourceName(ctx)),
+      spec,
+    },
   ];
 }

@@ -63,6 +63,7 @@ describe('renderService', () => {
         'ConfigMap/booking-config-HASH',
         'Service/booking',
         'Service/booking-canary',
+        'Service/booking-canary-only',
         'Deployment/booking',
         'HorizontalPodAutoscaler/booking',
         'Ingress/booking',

@@ -18,7 +18,7 @@ import { renderTraffic } from './traffic.ts';
 export { conventionalOrder, toYaml } from '../shared/yaml-emit.ts';
 export { configMapName } from './configmap.ts';
 export type { ChartContext, Color, Track } from './context.ts';
-export { PRIMARY_SERVICE_LABEL, SECRET_SOURCE_ANNOTATION } from './context.ts';
+export { PRIMARY_SERVICE_LABEL, resourceName, SECRET_SOURCE_ANNOTATION } from './context.ts';
 export { desiredReplicas, imageRef, renderWorkload, type WorkloadOptions } from './deployment.ts';
 export { renderNginxCanaryIngress } from './ingress.ts';
 export {

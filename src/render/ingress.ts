@@ -1,7 +1,7 @@
 // Optional Ingress to the primary Service (values ingress.enabled). Also the NGINX canary Ingress the
 // release engine applies during a canary with trafficRouting.nginx (nothing extra is rendered at rest).
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, meta, reader } from './context.ts';
+import { type ChartContext, meta, reader, resourceName } from './context.ts';
 
 type Json = Record<string, unknown>;
 
@@ -37,12 +37,13 @@ function ingressObject(
 
 export function renderIngress(ctx: ChartContext): KubeObject[] {
   if (!reader(ctx).sub('ingress').bool('enabled', false)) return [];
-  return [ingressObject(ctx, ctx.service, ctx.service, {})];
+  return [ingressObject(ctx, resourceName(ctx), resourceName(ctx), {})];
 }
 
 /**
  * The NGINX canary Ingress `<service>-canary` sending `weight` % (and, with a header, every request
- * carrying it) to `<service>-canary`. Used by the release engine; needs ingress.enabled for hosts.
+ * carrying it) to the canary track's Service `<service>-canary-only`. Used by the release engine;
+ * needs ingress.enabled for hosts.
  */
 export function renderNginxCanaryIngress(
   ctx: ChartContext,
@@ -57,5 +58,5 @@ export function renderNginxCanaryIngress(
     a['nginx.ingress.kubernetes.io/canary-by-header'] = header.name;
     if (header.value !== undefined) a['nginx.ingress.kubernetes.io/canary-by-header-value'] = header.value;
   }
-  return ingressObject(ctx, `${ctx.service}-canary`, `${ctx.service}-canary`, a);
+  return ingressObject(ctx, resourceName(ctx, 'canary'), resourceName(ctx, 'canary-only'), a);
 }

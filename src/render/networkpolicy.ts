@@ -1,7 +1,7 @@
 // NetworkPolicy admitting traffic to the service's pods only from the listed pods and namespaces (or,
 // with neither listed, from the whole namespace) and only on its container ports.
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, meta, reader, selectorLabels, ValuesReader } from './context.ts';
+import { type ChartContext, meta, reader, resourceName, selectorLabels, ValuesReader } from './context.ts';
 import { containerPorts } from './deployment.ts';
 
 function selectors(v: ValuesReader, key: string): Array<Record<string, string>> {
@@ -25,7 +25,7 @@ export function renderNetworkPolicy(ctx: ChartContext): KubeObject[] {
     {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
-      metadata: meta(ctx, ctx.service),
+      metadata: meta(ctx, resourceName(ctx)),
       spec: { podSelector: { matchLabels: selectorLabels(ctx) }, policyTypes: ['Ingress'], ingress: [rule] },
     },
   ];

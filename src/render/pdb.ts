@@ -1,7 +1,7 @@
 // PodDisruptionBudget over all of the service's pods (every track): minAvailable or maxUnavailable.
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, meta, reader, selectorLabels } from './context.ts';
+import { type ChartContext, meta, reader, resourceName, selectorLabels } from './context.ts';
 
 export function renderPdb(ctx: ChartContext): KubeObject[] {
   const p = reader(ctx).sub('pdb');
@@ -17,5 +17,7 @@ export function renderPdb(ctx: ChartContext): KubeObject[] {
   const spec: Record<string, unknown> =
     minAvailable !== undefined ? { minAvailable } : { maxUnavailable: maxUnavailable! };
   spec.selector = { matchLabels: selectorLabels(ctx) };
-  return [{ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(ctx, ctx.service), spec }];
+  return [
+    { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: meta(ctx, resourceName(ctx)), spec },
+  ];
 }

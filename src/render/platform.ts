@@ -3,7 +3,7 @@
 // computeValues) but writes nothing. chartInput is the first stage of preparing a release
 // (policy/prepare.ts), and all that `slipway values` needs.
 import type { LoadedPlatform } from '../config/load.ts';
-import { getService, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
+import { getService, nameAffixesFor, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
 import { computeValues, type MergedValues, type ValueOverrides } from '../config/values.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import type { ChartContext } from './context.ts';
@@ -48,6 +48,7 @@ export async function chartInput(
       namespace: namespaceFor(p, env),
       values,
       strategy: strategyFor(p, service),
+      names: nameAffixesFor(p, env),
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   memoized,
   meta,
   reader,
+  resourceName,
   SECRET_SOURCE_ANNOTATION,
 } from './context.ts';
 
@@ -80,7 +81,7 @@ export function secretsNote(objects: readonly KubeObject[]): string | undefined 
 /** `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. */
 export function secretName(ctx: ChartContext): string | undefined {
   if (secretRefs(ctx).length === 0) return undefined;
-  return `${ctx.service}-secrets-${secretHash(ctx)}`;
+  return `${resourceName(ctx, 'secrets')}-${secretHash(ctx)}`;
 }
 
 export function renderSecret(ctx: ChartContext): KubeObject[] {

@@ -1,7 +1,8 @@
 // The primary Service `<service>` and the port list every Service of the service shares. Which pods the
 // primary Service selects depends on the strategy: all tracks for rolling, canary by replica ratio and
 // Istio (whose subsets split by track), the stable track when Gateway API or NGINX split between two
-// Services, the active colour for blue-green.
+// Services, the active colour for blue-green. Only the primary Service takes values service.type (a
+// LoadBalancer, say): the helper Services of the strategies are ClusterIP, as document 004 has them.
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import {
@@ -9,6 +10,7 @@ import {
   meta,
   PRIMARY_SERVICE_LABEL,
   reader,
+  resourceName,
   restTrack,
   selectorLabels,
   type Track,
@@ -48,7 +50,7 @@ export function servicePorts(ctx: ChartContext): Json[] {
   return out;
 }
 
-/** A Service named `name` over this service's pods, optionally restricted to one track. */
+/** A Service named `name` over this service's pods, optionally restricted to one track. Only the primary takes service.type. */
 export function serviceObject(
   ctx: ChartContext,
   name: string,
@@ -65,7 +67,7 @@ export function serviceObject(
     kind: 'Service',
     metadata,
     spec: {
-      type: svc.str('type', 'ClusterIP'),
+      type: o.primary ? svc.str('type', 'ClusterIP') : 'ClusterIP',
       selector: selectorLabels(ctx, o.track),
       ports: servicePorts(ctx),
     },
@@ -81,5 +83,5 @@ export function primaryTrack(ctx: ChartContext): Track | undefined {
 }
 
 export function renderServices(ctx: ChartContext): KubeObject[] {
-  return [serviceObject(ctx, ctx.service, { track: primaryTrack(ctx), primary: true })];
+  return [serviceObject(ctx, resourceName(ctx), { track: primaryTrack(ctx), primary: true })];
 }

@@ -1,7 +1,14 @@
 // Prometheus Operator ServiceMonitor (monitoring.coreos.com/v1) for the primary Service only, so the
 // -blue/-green/-preview/-canary helper Services do not get the same pods scraped twice.
 import type { KubeObject } from '../shared/kube-types.ts';
-import { type ChartContext, meta, PRIMARY_SERVICE_LABEL, reader, selectorLabels } from './context.ts';
+import {
+  type ChartContext,
+  meta,
+  PRIMARY_SERVICE_LABEL,
+  reader,
+  resourceName,
+  selectorLabels,
+} from './context.ts';
 
 export function renderServiceMonitor(ctx: ChartContext): KubeObject[] {
   const v = reader(ctx);
@@ -12,7 +19,7 @@ export function renderServiceMonitor(ctx: ChartContext): KubeObject[] {
     {
       apiVersion: 'monitoring.coreos.com/v1',
       kind: 'ServiceMonitor',
-      metadata: meta(ctx, ctx.service, { labels: sm.strMap('labels') }),
+      metadata: meta(ctx, resourceName(ctx), { labels: sm.strMap('labels') }),
       spec: {
         selector: { matchLabels: { ...selectorLabels(ctx), [PRIMARY_SERVICE_LABEL]: 'true' } },
         endpoints: [

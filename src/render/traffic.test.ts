@@ -23,7 +23,7 @@ const istio: Strategy = {
 };
 
 describe('canary', () => {
-  test('Istio at rest: canary Service, VirtualService stable 100 / canary 0 without the header route, subsets by track', () => {
+  test('Istio at rest: canary Services, VirtualService stable 100 / canary 0 without the header route, subsets by track', () => {
     const objs = renderService(context({}, { strategy: istio }));
     assert.deepEqual(
       names(objs).filter(
@@ -32,6 +32,7 @@ describe('canary', () => {
       [
         'Service/booking',
         'Service/booking-canary',
+        'Service/booking-canary-only',
         'Deployment/booking',
         'DestinationRule/booking',
         'VirtualService/booking',
@@ -42,7 +43,9 @@ describe('canary', () => {
       sel,
       'Istio subsets need both tracks',
     );
-    assert.deepEqual(byName(objs, 'Service', 'booking-canary')!.spec.selector, {
+    // Document 004: `<svc>-canary` "routes to both stable and canary"; `-canary-only` is the canary track.
+    assert.deepEqual(byName(objs, 'Service', 'booking-canary')!.spec.selector, sel);
+    assert.deepEqual(byName(objs, 'Service', 'booking-canary-only')!.spec.selector, {
       ...sel,
       [LABELS.track]: 'canary',
     });
@@ -94,7 +97,7 @@ describe('canary', () => {
         {
           backendRefs: [
             { name: 'booking', port: 80, weight: 100 },
-            { name: 'booking-canary', port: 80, weight: 0 },
+            { name: 'booking-canary-only', port: 80, weight: 0 },
           ],
         },
       ],
@@ -109,7 +112,7 @@ describe('canary', () => {
     ]);
   });
 
-  test('NGINX and replica-ratio canaries add only the canary Service at rest', () => {
+  test('NGINX and replica-ratio canaries add only the canary Services at rest', () => {
     for (const trafficRouting of [{ nginx: {} }, undefined]) {
       const strategy = {
         type: 'canary',
@@ -119,7 +122,7 @@ describe('canary', () => {
       const objs = renderService(context({}, { strategy: strategy as Strategy }));
       assert.deepEqual(
         names(objs).filter((n) => n.startsWith('Service/') || n.startsWith('Deployment/')),
-        ['Service/booking', 'Service/booking-canary', 'Deployment/booking'],
+        ['Service/booking', 'Service/booking-canary', 'Service/booking-canary-only', 'Deployment/booking'],
       );
       assert.ok(!names(objs).some((n) => /VirtualService|HTTPRoute|Ingress/.test(n)));
     }

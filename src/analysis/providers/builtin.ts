@@ -3,8 +3,9 @@
 // turns the canary workload's requests, 5xx errors and latency percentiles over the metric's interval
 // into one value. With `compareWithStable` the value is canary − stable.
 //
-// Args: metricsUrl (the proxy's metrics server), service, namespace (default "default"),
-// canary (default <service>-canary), stable (default <service>), window (a duration; default the
+// Args: metricsUrl (the proxy's metrics server), service, serviceName (the Service's name in the
+// cluster; default service), namespace (default "default"), canary (the canary workload; default
+// <service>-canary), stable (default <service>), window (a duration; default the
 // metric's interval). Conditions also see `canary`, `stable` (the two tracks' values) and `requests`.
 import type { Metric } from '../../config/schema.ts';
 import { parseDuration } from '../../shared/duration.ts';
@@ -72,7 +73,8 @@ export function builtinProvider(options: { fetch?: typeof fetch } = {}): MetricP
       if (!('builtin' in metric.provider)) throw new SlipwayError('crash', 'not a builtin metric');
       const { metric: which, compareWithStable } = metric.provider.builtin;
       const base = args.metricsUrl;
-      const service = args.service;
+      // The Service's name in the cluster (namePrefix / nameSuffix included), else the service's.
+      const service = args.serviceName ?? args.service;
       if (!base || !service) {
         throw new SlipwayError(
           'config',

@@ -32,6 +32,7 @@ import {
   preDeploySteps,
   smokeTestSteps,
 } from '../lifecycle.ts';
+import { releaseName } from '../names.ts';
 import { applyManifests } from '../rolling.ts';
 import { serviceUrl } from '../smoke.ts';
 import { trackDeployments } from '../track.ts';
@@ -59,7 +60,7 @@ function bgOf(ctx: StrategyContext): BlueGreenStrategy {
 
 /** The colour the active Service selects now, if it exists and selects one. */
 export async function liveActiveColor(ctx: StrategyContext): Promise<Color | undefined> {
-  const svc = await ctx.client.get('v1', 'Service', ctx.service, ctx.namespace);
+  const svc = await ctx.client.get('v1', 'Service', releaseName(ctx), ctx.namespace);
   const c = (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector?.[LABELS.track];
   return c === 'blue' || c === 'green' ? c : undefined;
 }
@@ -67,7 +68,7 @@ export async function liveActiveColor(ctx: StrategyContext): Promise<Color | und
 /** The colour this release deploys to: the one carrying its revision, else the idle one. */
 async function targetColor(ctx: StrategyContext): Promise<{ target: Color; active: Color | undefined }> {
   for (const c of ['blue', 'green'] as const) {
-    const d = await ctx.client.get('apps/v1', 'Deployment', `${ctx.service}-${c}`, ctx.namespace);
+    const d = await ctx.client.get('apps/v1', 'Deployment', releaseName(ctx, c), ctx.namespace);
     if (d?.metadata.annotations?.[REVISION_ANNOTATION] === String(ctx.release.revision)) {
       const live = await liveActiveColor(ctx);
       return { target: c, active: live === c ? otherColor(c) : live };
@@ -114,8 +115,9 @@ async function track(ctx: StrategyContext, name: string): Promise<string> {
 
 /** Points the active Service at `color` (one apply of the rendered Service: the switch is instant). */
 async function switchTo(ctx: StrategyContext, color: Color): Promise<void> {
-  const svc = renderFor(ctx, color, 0).find((o) => o.kind === 'Service' && o.metadata.name === ctx.service);
-  if (!svc) throw new ReleaseFailure(`the release renders no Service ${ctx.service}`);
+  const active = releaseName(ctx);
+  const svc = renderFor(ctx, color, 0).find((o) => o.kind === 'Service' && o.metadata.name === active);
+  if (!svc) throw new ReleaseFailure(`the release renders no Service ${active}`);
   await ctx.client.apply(svc, { force: true });
 }
 
@@ -124,7 +126,7 @@ async function scaleTo(ctx: StrategyContext, color: Color, replicas: number): Pr
     .patch(
       'apps/v1',
       'Deployment',
-      `${ctx.service}-${color}`,
+      releaseName(ctx, color),
       { spec: { replicas } },
       {
         namespace: ctx.namespace,
@@ -141,12 +143,12 @@ async function scaleTo(ctx: StrategyContext, color: Color, replicas: number): Pr
  */
 async function gateArgs(ctx: StrategyContext, target: Color, old: Color): Promise<Record<string, string>> {
   const out: Record<string, string> = {
-    canary: `${ctx.service}-${target}`,
-    stable: `${ctx.service}-${old}`,
+    canary: releaseName(ctx, target),
+    stable: releaseName(ctx, old),
   };
   for (const [arg, name] of [
-    ['previewUrl', `${ctx.service}-preview`],
-    ['activeUrl', ctx.service],
+    ['previewUrl', releaseName(ctx, 'preview')],
+    ['activeUrl', releaseName(ctx)],
   ] as const) {
     const svc = await ctx.client.get('v1', 'Service', name, ctx.namespace);
     const u = svc ? serviceUrl(svc) : undefined;
@@ -197,12 +199,12 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
           (x) =>
             first ||
             !(
-              (x.kind === 'Service' && x.metadata.name === ctx.service) ||
+              (x.kind === 'Service' && x.metadata.name === releaseName(ctx)) ||
               x.kind === 'HorizontalPodAutoscaler'
             ),
         );
         const summary = await applyManifests({ ...ctx, manifests: objects });
-        return `${summary}; ${await track(ctx, `${ctx.service}-${target}`)}${first ? `; ${target} is active` : ` (preview; ${active} serves)`}`;
+        return `${summary}; ${await track(ctx, releaseName(ctx, target))}${first ? `; ${target} is active` : ` (preview; ${active} serves)`}`;
       }
       case P.preAnalysis:
         if (!active || !plan.preAnalysis) return 'nothing to check';
@@ -226,7 +228,7 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         const c = ms > 0 ? { ...ctx, deadline: ctx.deadline + ms } : ctx;
         if (plan.previewReplicas < N) {
           await scaleTo(c, target, N);
-          await track(c, `${ctx.service}-${target}`);
+          await track(c, releaseName(ctx, target));
         }
         await switchTo(c, target);
         for (const x of renderFor(c, target, N).filter((y) => y.kind === 'HorizontalPodAutoscaler'))
@@ -246,13 +248,12 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         await clearGate(ctx.client, ctx.namespace, ctx.service);
         // The release ends now; the old colour stays for scaleDownDelay so that a rollback is a switch.
         // The time it goes is recorded on it (scale-down.ts): a restart does not move it.
-        const at = await recordScaleDown(
-          ctx.client,
-          ctx.namespace,
-          ctx.service,
-          active,
-          plan.scaleDownDelayMs,
-        );
+        const at = await recordScaleDown(ctx.client, ctx.namespace, {
+          deployment: releaseName(ctx, active),
+          activeService: releaseName(ctx),
+          color: active,
+          delayMs: plan.scaleDownDelayMs,
+        });
         return `${active} kept until ${at.toISOString()} for instant rollback, then scaled to 0`;
       }
       default:
@@ -289,7 +290,7 @@ export function createBlueGreenStrategy(o: AnalysisOptions = {}): StrategyExecut
         ...preDeploySteps(ctx),
         ...plan.phases.flatMap((name): PlannedStep[] => {
           if (name === P.smoke)
-            return smokeTestSteps(ctx, { target: `${ctx.service}-preview`, label: 'preview' });
+            return smokeTestSteps(ctx, { target: releaseName(ctx, 'preview'), label: 'preview' });
           if (name === P.smokeActive) return smokeTestSteps(ctx, { label: 'active' });
           if (name === P.postDeploy) return postDeploySteps(ctx);
           return [{ name, ...(name === P.deploy ? { changesWorkloads: true } : {}) }];

@@ -5,9 +5,10 @@
 // running release it still routes 100 % to stable and deletes a leftover canary.
 
 import type { LoadedPlatform } from '../../config/load.ts';
-import { getService, strategyFor } from '../../config/model.ts';
+import { getService, nameAffixesFor, strategyFor } from '../../config/model.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import { SlipwayError } from '../../shared/errors.ts';
+import { objectName } from '../../shared/names.ts';
 import { holderIsGone, resume, serviceTarget } from '../engine.ts';
 import { RELEASE_STATUS, type ReleaseRecord } from '../history.ts';
 import { readLock } from '../lock.ts';
@@ -116,12 +117,14 @@ async function cleanUpLeftovers(
   latest: ReleaseRecord | undefined,
 ): Promise<string> {
   const strategy = strategyFor(req.platform, req.service);
-  const canary = await client.get('apps/v1', 'Deployment', `${req.service}-canary`, namespace);
+  const canaryName = objectName(req.service, nameAffixesFor(req.platform, req.environment), 'canary');
+  const canary = await client.get('apps/v1', 'Deployment', canaryName, namespace);
   if (strategy.type !== 'canary' || !latest || !canary) {
     return `nothing to abort: no release of ${req.service} is running in ${req.environment}`;
   }
   const ctx = {
     client,
+    platform: req.platform,
     namespace,
     service: req.service,
     serviceConfig: getService(req.platform, req.service),
@@ -130,5 +133,5 @@ async function cleanUpLeftovers(
     events: { step() {}, progress() {}, log() {} },
   } as unknown as StrategyContext;
   await abortCanary(ctx);
-  return `no release was running; the leftover ${req.service}-canary was deleted and stable serves 100 %`;
+  return `no release was running; the leftover ${canaryName} was deleted and stable serves 100 %`;
 }

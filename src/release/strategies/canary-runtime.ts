@@ -21,6 +21,7 @@ import type { ChartContext } from '../../render/index.ts';
 import { LABELS } from '../../shared/kube-types.ts';
 import { ReleaseFailure } from '../failure.ts';
 import { type FreezeMarker, heldMessage, readFreezeMarker } from '../freeze-marker.ts';
+import { releaseAffixes, releaseName } from '../names.ts';
 import type { StrategyContext } from '../types.ts';
 import { addHeld, HoldClock, heldFor } from './freeze-hold.ts';
 
@@ -76,7 +77,7 @@ export async function clearGate(client: KubeClient, namespace: string, service: 
 
 /** The chart context the release was rendered with (values and strategy are in the record and context). */
 export function chartOf(
-  ctx: Pick<StrategyContext, 'release' | 'namespace' | 'strategy' | 'service'>,
+  ctx: Pick<StrategyContext, 'release' | 'namespace' | 'strategy' | 'service' | 'platform'>,
 ): ChartContext {
   return {
     platform: ctx.release.platform,
@@ -85,6 +86,7 @@ export function chartOf(
     namespace: ctx.namespace,
     values: ctx.release.values,
     strategy: ctx.strategy,
+    names: releaseAffixes(ctx),
   };
 }
 
@@ -121,8 +123,13 @@ export async function analyse(
   signal: AbortSignal,
 ): Promise<AnalysisResult> {
   const metricsUrl = o.metricsUrl ?? metricsUrlFor(ctx.client);
+  // The workloads and Service by their names in the cluster (namePrefix / nameSuffix included): the
+  // canary track against the stable one unless the caller says otherwise (blue-green: the colours).
   const all = {
     service: ctx.service,
+    serviceName: releaseName(ctx),
+    canary: releaseName(ctx, 'canary'),
+    stable: releaseName(ctx),
     namespace: ctx.namespace,
     ...(metricsUrl ? { metricsUrl } : {}),
     ...args,

@@ -32,6 +32,7 @@ import {
   preDeploySteps,
   smokeTestSteps,
 } from '../lifecycle.ts';
+import { releaseName } from '../names.ts';
 import { applyManifests, pruneManifests, ROLLING_STEPS, rollingStrategy } from '../rolling.ts';
 import { trackDeployments } from '../track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from '../types.ts';
@@ -59,7 +60,9 @@ export const CANARY_STEPS = {
   prune: ROLLING_STEPS.prune,
 } as const;
 
-const canaryName = (service: string) => `${service}-canary`;
+/** The canary Deployment `<service>-canary` and the stable one `<service>`, with the environment's affixes. */
+const canaryName = (ctx: Parameters<typeof releaseName>[0]) => releaseName(ctx, 'canary');
+const stableName = (ctx: Parameters<typeof releaseName>[0]) => releaseName(ctx);
 
 function canaryOf(ctx: StrategyContext): CanaryStrategy {
   if (ctx.strategy.type !== 'canary')
@@ -75,8 +78,8 @@ const ROUTE_KINDS = new Set(['VirtualService', 'HTTPRoute']);
 
 /** The new version's stable Deployment as rendered. */
 function stableManifest(ctx: StrategyContext): KubeObject {
-  const d = ctx.manifests.find((o) => isStable(o, ctx.service));
-  if (!d) throw new ReleaseFailure(`the release renders no Deployment ${ctx.service}`);
+  const d = ctx.manifests.find((o) => isStable(o, stableName(ctx)));
+  if (!d) throw new ReleaseFailure(`the release renders no Deployment ${stableName(ctx)}`);
   return d;
 }
 
@@ -86,17 +89,17 @@ const hasHpa = (ctx: StrategyContext) => ctx.manifests.some((o) => o.kind === 'H
 async function stableReplicas(ctx: StrategyContext): Promise<number> {
   const rendered = Number((stableManifest(ctx).spec as { replicas?: number }).replicas ?? 1);
   if (!hasHpa(ctx)) return rendered;
-  const live = await ctx.client.get('apps/v1', 'Deployment', ctx.service, ctx.namespace);
+  const live = await ctx.client.get('apps/v1', 'Deployment', stableName(ctx), ctx.namespace);
   const n = (live?.spec as { replicas?: number } | undefined)?.replicas;
   return typeof n === 'number' ? n : rendered;
 }
 
 function canaryWorkload(ctx: StrategyContext, replicas: number): KubeObject {
-  return renderWorkload(chartOf(ctx), { name: canaryName(ctx.service), track: 'canary', replicas });
+  return renderWorkload(chartOf(ctx), { name: canaryName(ctx), track: 'canary', replicas });
 }
 
 async function liveCanaryReplicas(ctx: StrategyContext): Promise<number> {
-  const d = await ctx.client.get('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+  const d = await ctx.client.get('apps/v1', 'Deployment', canaryName(ctx), ctx.namespace);
   const n = (d?.spec as { replicas?: number } | undefined)?.replicas;
   return typeof n === 'number' ? n : 0;
 }
@@ -132,7 +135,7 @@ export async function abortCanary(ctx: StrategyContext): Promise<void> {
   await routeAllToStable(ctx.client, chart, router);
   // Requests a router already sent to the canary finish before its pods go (Argo's abortScaleDownDelay).
   if (router !== 'none') await sleep(ROUTER_SETTLE_MS / 2);
-  await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+  await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx), ctx.namespace);
 }
 
 /** How long routers take to stop sending to the canary after a weight change (proxies, meshes). */
@@ -169,18 +172,18 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     const shrinking = t.canaryReplicas < live;
     if (shrinking) await route();
     await ctx.client.apply(canaryWorkload(ctx, t.canaryReplicas), { force: true });
-    await track(ctx, [canaryName(ctx.service)], deadline);
+    await track(ctx, [canaryName(ctx)], deadline);
     notes.unshift(`canary ${t.canaryReplicas} pods, stable ${t.stableReplicas}`);
     if (plan.router === 'none' && t.stableReplicas !== plan.replicas) {
       // Basic canary: the ratio is the split, so stable shrinks while the canary runs.
       await ctx.client.patch(
         'apps/v1',
         'Deployment',
-        ctx.service,
+        stableName(ctx),
         { spec: { replicas: t.stableReplicas } },
         { namespace: ctx.namespace, type: 'merge' },
       );
-      await track(ctx, [ctx.service], deadline);
+      await track(ctx, [stableName(ctx)], deadline);
     }
     // More weight only when not frozen (a freeze may have come while the pods started).
     let heldHere = ms;
@@ -260,14 +263,14 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
     // With an HPA keep its count: applying the rendered count would fight the autoscaler.
     const upgraded = { ...stable, spec: { ...(stable.spec as object), replicas: N } };
     await ctx.client.apply(upgraded, { force: true });
-    const tracked = await track(ctx, [ctx.service], ctx.deadline);
+    const tracked = await track(ctx, [stableName(ctx)], ctx.deadline);
     // Only now that stable runs the new version everywhere does it take all traffic back.
     await routeAllToStable(ctx.client, chart, router);
     // Routing objects at rest (e.g. a DestinationRule) as the release renders them.
     for (const obj of ctx.manifests.filter((x) => ROUTE_KINDS.has(x.kind) || x.kind === 'DestinationRule'))
       await ctx.client.apply(obj, { force: true });
     if (router !== 'none') await sleep(ROUTER_SETTLE_MS);
-    await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx.service), ctx.namespace);
+    await ctx.client.delete('apps/v1', 'Deployment', canaryName(ctx), ctx.namespace);
     await clearGate(ctx.client, ctx.namespace, ctx.service);
     return `stable ${tracked}; 100 % to stable; canary deleted`;
   }
@@ -282,7 +285,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         ...preDeploySteps(ctx),
         {
           name: CANARY_STEPS.apply,
-          detail: `canary Deployment ${canaryName(ctx.service)} and shared objects`,
+          detail: `canary Deployment ${canaryName(ctx)} and shared objects`,
           changesWorkloads: true,
         },
       ];
@@ -311,7 +314,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         if (step.name === CANARY_STEPS.apply) {
           const rest = ctx.manifests.filter(
             (x) =>
-              !isStable(x, ctx.service) &&
+              !isStable(x, stableName(ctx)) &&
               !ROUTE_KINDS.has(x.kind) &&
               x.kind !== 'Deployment' &&
               x.kind !== 'DestinationRule',
@@ -320,7 +323,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
           const summary = await applyManifests({ ...ctx, manifests: [...rest, ...routes] });
           // A resumed release keeps the canary's pods: traffic may still be routed to them.
           await ctx.client.apply(canaryWorkload(ctx, await liveCanaryReplicas(ctx)), { force: true });
-          return `${summary}; ${canaryName(ctx.service)} created`;
+          return `${summary}; ${canaryName(ctx)} created`;
         }
         if (typeof step.data?.canaryStep === 'number')
           return await runStep(ctx, step.data.canaryStep, step.name);
@@ -338,7 +341,7 @@ export function createCanaryStrategy(o: AnalysisOptions = {}): StrategyExecutor 
         forgetHeld(ctx);
         try {
           await abortCanary(ctx);
-          ctx.events.log(`canary aborted: weight 0, ${canaryName(ctx.service)} deleted`);
+          ctx.events.log(`canary aborted: weight 0, ${canaryName(ctx)} deleted`);
         } catch (abortError) {
           ctx.events.log(`aborting the canary failed too: ${(abortError as Error).message}`);
         }

@@ -6,6 +6,7 @@
 // that is active again when the time comes (a rollback switched back to it) is left running.
 import type { KubeClient } from '../../kube/client.ts';
 import { LABELS } from '../../shared/kube-types.ts';
+import { affixesOf, objectName } from '../../shared/names.ts';
 
 export const SCALE_DOWN_ANNOTATION = 'slipway.dev/scale-down-at';
 
@@ -22,21 +23,26 @@ const activeColor = async (client: KubeClient, namespace: string, service: strin
   return (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector?.[LABELS.track];
 };
 
+/** One colour's scale-down: its Deployment, the active Service that may select it again, its colour. */
+export interface ScaleDownTarget {
+  deployment: string;
+  activeService: string;
+  color: string;
+}
+
 /**
- * Records when `<service>-<color>` goes (now + delayMs, unless a time is recorded already: a resumed
- * release keeps the first) and schedules it in this process. Answers the recorded time.
+ * Records when the colour's Deployment goes (now + delayMs, unless a time is recorded already: a
+ * resumed release keeps the first) and schedules it in this process. Answers the recorded time.
  */
 export async function recordScaleDown(
   client: KubeClient,
   namespace: string,
-  service: string,
-  color: string,
-  delayMs: number,
+  o: ScaleDownTarget & { delayMs: number },
 ): Promise<Date> {
-  const name = `${service}-${color}`;
+  const name = o.deployment;
   const d = await client.get('apps/v1', 'Deployment', name, namespace);
   const recorded = Date.parse(d?.metadata.annotations?.[SCALE_DOWN_ANNOTATION] ?? '');
-  const at = Number.isNaN(recorded) ? new Date(Date.now() + delayMs) : new Date(recorded);
+  const at = Number.isNaN(recorded) ? new Date(Date.now() + o.delayMs) : new Date(recorded);
   if (Number.isNaN(recorded))
     await client.patch(
       'apps/v1',
@@ -45,23 +51,18 @@ export async function recordScaleDown(
       { metadata: { annotations: { [SCALE_DOWN_ANNOTATION]: at.toISOString() } } },
       { namespace, type: 'merge' },
     );
-  scheduleScaleDown(client, namespace, service, color, at);
+  scheduleScaleDown(client, namespace, o, at);
   return at;
 }
 
-function scheduleScaleDown(
-  client: KubeClient,
-  namespace: string,
-  service: string,
-  color: string,
-  at: Date,
-): void {
-  const name = `${service}-${color}`;
+function scheduleScaleDown(client: KubeClient, namespace: string, t: ScaleDownTarget, at: Date): void {
+  const name = t.deployment;
   const key = `${namespace}/${name}`;
   if (scheduled.has(key)) return;
   const job = (async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, at.getTime() - Date.now())));
-    const stillActive = (await activeColor(client, namespace, service).catch(() => color)) === color;
+    const stillActive =
+      (await activeColor(client, namespace, t.activeService).catch(() => t.color)) === t.color;
     const patch = {
       metadata: { annotations: { [SCALE_DOWN_ANNOTATION]: null } },
       ...(stillActive ? {} : { spec: { replicas: 0 } }),
@@ -74,7 +75,8 @@ function scheduleScaleDown(
 
 /**
  * Schedules every recorded scale-down of the namespace that this process does not wait for yet (the
- * server's leader calls it for each environment). Answers how many it found.
+ * server's leader calls it for each environment). Answers how many it found. A colour's Deployment
+ * is `<prefix><service>-<color><suffix>` (shared/names.ts); its active Service carries the same affixes.
  */
 export async function resumeScaleDowns(client: KubeClient, namespace: string): Promise<number> {
   const deployments = await client.list('apps/v1', 'Deployment', { namespace });
@@ -84,8 +86,10 @@ export async function resumeScaleDowns(client: KubeClient, namespace: string): P
     const service = d.metadata.labels?.[LABELS.service];
     const color = d.metadata.labels?.[LABELS.track];
     if (Number.isNaN(at) || !service || (color !== 'blue' && color !== 'green')) continue;
-    if (d.metadata.name !== `${service}-${color}`) continue;
-    scheduleScaleDown(client, namespace, service, color, new Date(at));
+    const affixes = affixesOf(d.metadata.name ?? '', objectName(service, {}, color));
+    if (!affixes) continue;
+    const target = { deployment: d.metadata.name!, activeService: objectName(service, affixes), color };
+    scheduleScaleDown(client, namespace, target, new Date(at));
     n++;
   }
   return n;

@@ -7,6 +7,7 @@ import {
   renderHttpRoute,
   renderNginxCanaryIngress,
   renderVirtualService,
+  resourceName,
 } from '../../render/index.ts';
 import type { KubeObject } from '../../shared/kube-types.ts';
 import { type HeaderRoute, nginxHeader, type Router } from './canary-plan.ts';
@@ -53,7 +54,7 @@ export async function setTraffic(
 ): Promise<string> {
   for (const obj of routeObjects(chart, router, state)) await client.apply(obj, { force: true });
   if (router === 'nginx' && state.weight === 0 && !state.headerRoute) {
-    await client.delete('networking.k8s.io/v1', 'Ingress', `${chart.service}-canary`, chart.namespace);
+    await client.delete('networking.k8s.io/v1', 'Ingress', resourceName(chart, 'canary'), chart.namespace);
   }
   return describeTraffic(router, state);
 }
