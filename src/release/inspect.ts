@@ -4,14 +4,14 @@ import type { LoadedPlatform } from '../config/load.ts';
 import { serviceNames } from '../config/model.ts';
 import type { ValueOverrides } from '../config/values.ts';
 import type { KubeClient } from '../kube/client.ts';
-import { type HealthStatus, worstHealth } from '../kube/health.ts';
+import { assessHealth, type HealthStatus, worstHealth } from '../kube/health.ts';
 import { liveHealth } from '../kube/rollout.ts';
 import { prepareRelease } from '../policy/prepare.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
 import { diffManifests, type ObjectChange } from './diff.ts';
 import { holderIsGone, serviceTarget, versionText } from './engine.ts';
-import { RELEASE_STATUS } from './history.ts';
-import { readLock } from './lock.ts';
+import { RELEASE_STATUS, type ReleaseRecord } from './history.ts';
+import { type LockInfo, readLock } from './lock.ts';
 import { workloadsOf } from './plan.ts';
 
 export interface ServiceStatus {
@@ -43,66 +43,99 @@ export async function releaseStatus(
   return await Promise.all(
     names.map(async (service): Promise<ServiceStatus> => {
       const t = serviceTarget(client, { platform: o.platform, service, environment: o.environment });
-      const [all, lock] = await Promise.all([t.history.list(service), readLock(client, service)]);
-      const deployed = all.find((r) => r.status === RELEASE_STATUS.deployed);
-      const latest = all[0];
-      const workloads = workloadsOf(deployed?.manifests ?? latest?.manifests ?? []);
-      const refs = workloads.map((w) => ({
+      const [records, lock] = await Promise.all([t.history.list(service), readLock(client, service)]);
+      const refs = statusWorkloads(records).map((w) => ({
         apiVersion: w.apiVersion,
         kind: w.kind,
         name: w.metadata.name ?? '',
         namespace: t.namespace,
       }));
       const live = refs.length ? await liveHealth(client, refs) : [];
-      const health = refs.length
-        ? worstHealth(live.map((h) => h.health))
-        : { status: 'Missing' as const, message: 'never deployed' };
-      const images = [...new Set(live.flatMap((h) => templateImages(h.object)))];
-      // Compared object by object with the deployed revision's own manifests (blue and green, or
-      // stable and canary, may rightly run different images); not while a release holds the lock.
-      const imagesDiffer =
-        deployed !== undefined &&
-        !(lock && !lock.expired) &&
-        live.some(
-          (h, i) => h.object && templateImages(h.object).join() !== templateImages(workloads[i]).join(),
-        );
-      return {
+      return buildServiceStatus({
         service,
         environment: o.environment,
-        ...(deployed
-          ? {
-              revision: deployed.revision,
-              version: versionText(deployed),
-              deployedAt: deployed.endedAt ?? deployed.startedAt,
-            }
-          : {}),
-        ...(images.length > 0 ? { images } : {}),
-        ...(imagesDiffer ? { imagesDiffer } : {}),
-        health,
-        ...(latest && latest.revision !== deployed?.revision
-          ? {
-              latest: {
-                revision: latest.revision,
-                status: latest.status,
-                ...(latest.failure ? { failure: latest.failure.reason } : {}),
-              },
-            }
-          : {}),
-        ...(lock && !lock.expired
-          ? {
-              inProgress: {
-                holder: lock.holder,
-                ...(lock.acquiredAt ? { since: lock.acquiredAt.toISOString() } : {}),
-                stale: holderIsGone(lock),
-                ...(lock.reason ? { reason: lock.reason } : {}),
-              },
-            }
-          : latest?.status === RELEASE_STATUS.pending
-            ? { inProgress: { holder: lock?.holder ?? '(no lock)', stale: true } }
-            : {}),
-      };
+        records,
+        lock,
+        live: live.map((h) => h.object),
+      });
     }),
   );
+}
+
+/** The parts of a release record a status is built from (the status cache keeps only these). */
+export type StatusRecord = Pick<
+  ReleaseRecord,
+  'revision' | 'status' | 'version' | 'startedAt' | 'endedAt' | 'failure' | 'manifests'
+>;
+
+/** The workloads whose live health a status reports: the deployed revision's, else the newest's. */
+export function statusWorkloads(records: readonly StatusRecord[]): KubeObject[] {
+  const deployed = records.find((r) => r.status === RELEASE_STATUS.deployed);
+  return workloadsOf(deployed?.manifests ?? records[0]?.manifests ?? []);
+}
+
+/**
+ * One service's status from its history (newest first), its lock, and the live objects of
+ * `statusWorkloads(records)` (same order; undefined when missing). Pure but for `holderIsGone`, which
+ * asks whether a holder on this machine still runs. `releaseStatus` and the server's status cache
+ * both answer with it.
+ */
+export function buildServiceStatus(o: {
+  service: string;
+  environment: string;
+  records: readonly StatusRecord[];
+  lock: LockInfo | undefined;
+  live: ReadonlyArray<KubeObject | undefined>;
+}): ServiceStatus {
+  const { records, lock, live } = o;
+  const deployed = records.find((r) => r.status === RELEASE_STATUS.deployed);
+  const latest = records[0];
+  const workloads = statusWorkloads(records);
+  const health = workloads.length
+    ? worstHealth(workloads.map((_, i) => assessHealth(live[i])))
+    : { status: 'Missing' as const, message: 'never deployed' };
+  const images = [...new Set(live.flatMap((obj) => templateImages(obj)))];
+  // Compared object by object with the deployed revision's own manifests (blue and green, or
+  // stable and canary, may rightly run different images); not while a release holds the lock.
+  const imagesDiffer =
+    deployed !== undefined &&
+    !(lock && !lock.expired) &&
+    live.some((obj, i) => obj && templateImages(obj).join() !== templateImages(workloads[i]).join());
+  return {
+    service: o.service,
+    environment: o.environment,
+    ...(deployed
+      ? {
+          revision: deployed.revision,
+          version: versionText(deployed),
+          deployedAt: deployed.endedAt ?? deployed.startedAt,
+        }
+      : {}),
+    ...(images.length > 0 ? { images } : {}),
+    ...(imagesDiffer ? { imagesDiffer } : {}),
+    health,
+    ...(latest && latest.revision !== deployed?.revision
+      ? {
+          latest: {
+            revision: latest.revision,
+            status: latest.status,
+            ...(latest.failure ? { failure: latest.failure.reason } : {}),
+          },
+        }
+      : {}),
+    ...(lock && !lock.expired
+      ? {
+          inProgress: {
+            holder: lock.holder,
+            ...(lock.acquiredAt ? { since: lock.acquiredAt.toISOString() } : {}),
+            stale: holderIsGone(lock),
+            ...(lock.reason ? { reason: lock.reason } : {}),
+          },
+        }
+      : latest?.status === RELEASE_STATUS.pending
+        ? { inProgress: { holder: lock?.holder ?? '(no lock)', stale: true } }
+        : {}),
+  };
 }
 
 function templateImages(o: KubeObject | undefined): string[] {

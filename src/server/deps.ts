@@ -11,6 +11,7 @@ import type { Leadership } from './leader.ts';
 import type { BrowserLogin } from './login.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { Run, RunRegistry } from './runs.ts';
+import type { StatusCache } from './status-cache.ts';
 
 export interface ServerDeps {
   /** The platform as it is now (the GitOps sync may reload it between requests). */
@@ -30,6 +31,8 @@ export interface ServerDeps {
    * once among replicas (GitOps sync, notifications) asks `isLeader()` or `onLeadershipChange`.
    */
   leadership?: Leadership | undefined;
+  /** Environment status from watches (status-cache.ts); without it every status request reads the cluster. */
+  statusCache?: StatusCache | undefined;
 }
 
 /** The operation context of one request, acting as the authenticated caller; events go to `run`. */

@@ -6,6 +6,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './app.ts';
 import type { ServerDeps } from './deps.ts';
 import type { Leadership } from './leader.ts';
+import { StatusCache } from './status-cache.ts';
 import { type LeaderWorkOptions, startLeaderWork } from './workers.ts';
 
 export interface RunningServer {
@@ -19,6 +20,9 @@ export async function startServer(
   deps: ServerDeps,
   o: { host?: string; port?: number; leader?: LeaderWorkOptions } = {},
 ): Promise<RunningServer> {
+  // Status answers come from watches (status-cache.ts); a cache the caller brings is the caller's to stop.
+  const ownCache = deps.statusCache ? undefined : new StatusCache(deps.connect);
+  if (ownCache) deps.statusCache = ownCache;
   const app = createApp(deps);
   const host = o.host ?? '127.0.0.1';
   let server: ServerType | undefined;
@@ -39,6 +43,10 @@ export async function startServer(
       await leader?.stop();
       // No new sync starts; one in progress ends (its release is recorded in the cluster either way).
       await deps.gitops?.stop();
+      if (ownCache) {
+        ownCache.stop();
+        if (deps.statusCache === ownCache) deps.statusCache = undefined;
+      }
       await new Promise<void>((resolve) => {
         // SSE streams stay open until their run ends: end them so close() does not wait for that.
         (s as { closeAllConnections?: () => void }).closeAllConnections?.();

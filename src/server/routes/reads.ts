@@ -48,7 +48,9 @@ export function readRoutes(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVaria
       const { env } = c.req.valid('param');
       const ctx = contextFor(deps, c.get('caller'));
       await authorize(ctx, env, 'view', { operation: 'status' });
-      const status = await releaseStatus(await clientOf(env), { platform: ctx.platform, environment: env });
+      const status =
+        deps.statusCache?.statuses(ctx.platform, env) ??
+        (await releaseStatus(await clientOf(env), { platform: ctx.platform, environment: env }));
       return c.json(status as unknown as Record<string, unknown>[], 200);
     },
   );
