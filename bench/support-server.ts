@@ -1,0 +1,198 @@
+// Parts of bench/server.bench.ts: SSE fan-out latency over a real loopback HTTP server, and the
+// orchestration overhead per step of many concurrent releases driven through the API of one server.
+import { Agent, request } from 'node:http';
+import type { LoadedPlatform } from '../src/config/load.ts';
+import type { KubeClient } from '../src/kube/client.ts';
+import { serviceTarget } from '../src/release/target.ts';
+import type { createApp } from '../src/server/app.ts';
+import type { ServerDeps } from '../src/server/deps.ts';
+import { startServer } from '../src/server/serve.ts';
+import type { KubeObject } from '../src/shared/kube-types.ts';
+import { percentile } from './report.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * `subscribers` clients follow one run's events over SSE (loopback HTTP, in this process); `events`
+ * events are emitted one after another (the next once every client has the last, or after 2 s), each
+ * carrying its emit time. Answers the emit→client latencies in ms and how many deliveries were missed.
+ */
+export async function sseLatency(
+  deps: ServerDeps,
+  token: string,
+  subscribers: number,
+  events: number,
+): Promise<{ sorted: number[]; missed: number }> {
+  const server = await startServer(deps);
+  const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  let finish!: () => void;
+  const finished = new Promise<void>((r) => {
+    finish = r;
+  });
+  const run = await deps.runs.start(
+    { kind: 'bench', environment: 'development', startedBy: 'bench' },
+    async (r) => {
+      r.emit('log', 'start');
+      await finished;
+    },
+  );
+  const latencies: number[] = [];
+  const got = new Array<number>(subscribers).fill(-1); // the last event index each client received
+  let ready = 0;
+  const reqs = [];
+  const url = new URL(`${server.url}/api/v1/runs/${run.view.id}/events`);
+  try {
+    for (let c = 0; c < subscribers; c++) {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          agent,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          let buf = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            const now = performance.now();
+            buf += chunk;
+            let nl = buf.indexOf('\n');
+            while (nl >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              nl = buf.indexOf('\n');
+              if (!line.startsWith('data: ')) continue;
+              const e = JSON.parse(line.slice(6)) as { data: { t?: number; i?: number } | string };
+              if (typeof e.data === 'string') ready++;
+              else if (e.data && typeof e.data.t === 'number') {
+                latencies.push(now - e.data.t);
+                got[c] = e.data.i ?? -1;
+              }
+            }
+          });
+          res.on('error', () => {});
+        },
+      );
+      req.on('error', () => {});
+      req.end();
+      reqs.push(req);
+    }
+    for (let waited = 0; ready < subscribers && waited < 30_000; waited += 20) await sleep(20);
+    let missed = 0;
+    for (let i = 0; i < events; i++) {
+      run.emit('log', { t: performance.now(), i });
+      const until = Date.now() + 2000;
+      while (got.some((g) => g < i) && Date.now() < until) await sleep(2);
+      missed += got.filter((g) => g < i).length;
+      await sleep(10);
+    }
+    return { sorted: latencies.sort((a, b) => a - b), missed };
+  } finally {
+    finish();
+    for (const r of reqs) r.destroy();
+    agent.destroy();
+    await server.close();
+  }
+}
+
+/**
+ * Deploys `services` concurrently through the API (one request each, as a client would), on the
+ * local cluster's simulated pods, waits for every run to end, and answers each release's overhead
+ * per step: every step's time (with the gap before it) except the rollout wait, where only the time
+ * from the Deployment being rolled out (seen by an independent watch) to the step ending counts.
+ */
+export async function releaseOverhead(o: {
+  app: ReturnType<typeof createApp>;
+  deps: ServerDeps;
+  client: KubeClient;
+  platform: LoadedPlatform;
+  environment: string;
+  namespace: string;
+  services: string[];
+  token: string;
+  tag: string;
+}): Promise<{
+  perStep: number[];
+  byStep: Map<string, number[]>;
+  ok: number;
+  failed: string[];
+  wallMs: number;
+}> {
+  const rolledOut = new Map<string, number>();
+  const isDone = (d: KubeObject) => {
+    const s = (d.status ?? {}) as Record<string, number>;
+    const want = (d.spec as { replicas?: number }).replicas ?? 1;
+    return (
+      (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+      s.updatedReplicas === want &&
+      s.availableReplicas === want &&
+      s.replicas === want
+    );
+  };
+  const watch = await o.client.watch('apps/v1', 'Deployment', { namespace: o.namespace }, (e) => {
+    const name = e.object.metadata.name ?? '';
+    if (e.type === 'DELETED') return;
+    const image = JSON.stringify(e.object.spec);
+    if (image.includes(`:${o.tag}"`) && isDone(e.object) && !rolledOut.has(name))
+      rolledOut.set(name, Date.now());
+  });
+  const t0 = Date.now();
+  const failed: string[] = [];
+  try {
+    const ids = await Promise.all(
+      o.services.map(async (service) => {
+        const res = await o.app.request(`/api/v1/environments/${o.environment}/services/${service}/deploy`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            set: ['replicaCount=1'],
+            imageTag: o.tag,
+            reason: 'bench',
+            timeout: '120s',
+          }),
+        });
+        if (res.status !== 202) {
+          failed.push(`${service}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+          return undefined;
+        }
+        return ((await res.json()) as { id: string }).id;
+      }),
+    );
+    for (const id of ids) {
+      if (!id) continue;
+      const run = o.deps.runs.get(id)!;
+      while (!run.done) await sleep(50);
+      if (run.view.status !== 'succeeded')
+        failed.push(`${run.view.service}: ${run.view.error?.detail ?? run.view.status}`);
+    }
+  } finally {
+    watch.stop();
+  }
+  const wallMs = Date.now() - t0;
+  const perStep: number[] = [];
+  const byStep = new Map<string, number[]>();
+  let ok = 0;
+  for (const service of o.services) {
+    const t = serviceTarget(o.client, { platform: o.platform, service, environment: o.environment });
+    const r = await t.history.latest(service);
+    if (r?.status !== 'deployed' || r.version.tag !== o.tag) continue;
+    ok++;
+    let prevEnd = Date.parse(r.startedAt);
+    for (const s of r.steps) {
+      if (!s.endedAt) continue;
+      const end = Date.parse(s.endedAt);
+      // The rolling service's Deployment is named after it; the rollout itself is not overhead.
+      const seen = rolledOut.get(service);
+      const from = s.name === 'track rollout' && seen !== undefined ? Math.max(seen, prevEnd) : prevEnd;
+      const ms = Math.max(0, end - from);
+      perStep.push(ms);
+      byStep.set(s.name, [...(byStep.get(s.name) ?? []), ms]);
+      prevEnd = end;
+    }
+  }
+  perStep.sort((a, b) => a - b);
+  for (const v of byStep.values()) v.sort((a, b) => a - b);
+  return { perStep, byStep, ok, failed, wallMs };
+}
+
+export const p = (sorted: readonly number[], q: number) => percentile(sorted, q);
