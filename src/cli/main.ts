@@ -1,29 +1,10 @@
 // The slipway command line: parse, call one operation, print. Commands live in ./commands, one file each.
-import { Command, CommanderError } from '@commander-js/extra-typings';
+import { CommanderError } from '@commander-js/extra-typings';
 import { SlipwayError } from '../shared/errors.ts';
-import { COMMANDS } from './commands/index.ts';
 import { guardTerminalOutput, reportError } from './output.ts';
+import { buildProgram } from './program.ts';
 
-export function buildProgram(): Command {
-  const program = new Command()
-    .name('slipway')
-    .description(
-      'Release orchestrator for microservice platforms on Kubernetes.\n' +
-        'Renders every service from one shared chart with layered values, checks policy, deploys with\n' +
-        'rolling, canary or blue-green strategies, and promotes through environments in order.',
-    )
-    .version(VERSION, '-V, --version')
-    .option('-C, --dir <path>', 'platform directory (the one holding slipway.yaml)', '.')
-    .option('--debug', 'show stack traces for internal errors', false)
-    .showSuggestionAfterError(true)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of COMMANDS) register(program);
-  return program;
-}
-
-const VERSION = '0.1.0';
+export { buildProgram } from './program.ts';
 
 export async function main(argv: string[]): Promise<number> {
   guardTerminalOutput();

@@ -5,8 +5,8 @@
 // `succeeded` or `failed`. The gates were passed when the promotion was requested and approved.
 // With `pullRequest`, B's new desired state goes on a new branch instead (promotion-pr.ts).
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ENVIRONMENTS_DIR, type LoadedPlatform, loadPlatform } from '../config/load.ts';
 import { serviceNames } from '../config/model.ts';
 import { appendAudit } from '../promotion/audit.ts';
@@ -110,6 +110,8 @@ export async function runPromotion(
         edited.text,
       );
     } else if (edited.text !== toText || !existsSync(file)) {
+      // A platform may have no environments/ directory yet (git keeps no empty ones).
+      await mkdir(dirname(file), { recursive: true });
       await writeFile(file, edited.text);
     }
     if (o.deploy === false) {

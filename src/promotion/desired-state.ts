@@ -5,8 +5,8 @@
 // the file go through the yaml Document API, which still keeps comments and order.
 // commitDesiredState makes that change one git commit on the current branch.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type Scalar, stringify, type YAMLMap } from 'yaml';
 import { SlipwayError } from '../shared/errors.ts';
 import type { PromotedVersion } from '../store/types.ts';
@@ -272,7 +272,10 @@ export async function commitDesiredState(
     }
   }
   if (target === headText) return undefined;
-  if (working !== target) await writeFile(abs, target);
+  if (working !== target) {
+    await mkdir(dirname(abs), { recursive: true });
+    await writeFile(abs, target);
+  }
   if (headText === undefined) await gitOrThrow(top, ['add', '--', rel], 'add');
   await gitOrThrow(top, ['commit', '--quiet', '-m', message, '--', rel], 'commit');
   return (await gitOrThrow(top, ['rev-parse', 'HEAD'], 'rev-parse')).trim();

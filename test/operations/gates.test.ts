@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildProgram } from '../../src/cli/main.ts';
+import { buildProgram } from '../../src/cli/program.ts';
 import { loadPlatform } from '../../src/config/load.ts';
 import { connect, type KubeClient } from '../../src/kube/client.ts';
 import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';

@@ -117,6 +117,8 @@ describe('GitOps sync (real git repository, local cluster, server on loopback)',
     mkdirSync(origin);
     execFileSync('git', ['init', '-q', '-b', 'main', origin]);
     cpSync(FIXTURE, platformDir, { recursive: true });
+    // git keeps no empty directory, so a clean clone's fixture has no environments/.
+    mkdirSync(join(platformDir, 'environments'), { recursive: true });
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     writeFileSync(
       join(platformDir, 'values.yaml'),
