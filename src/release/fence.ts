@@ -7,6 +7,7 @@
 // Cheap: an ordinary write renews at most every FENCE_MAX_AGE_MS (wall clock, so a process that was
 // stopped always renews first); deletes and prunes, and the start of every step, always renew.
 import type { KubeClient } from '../kube/client.ts';
+import { guardWrites } from '../kube/guarded.ts';
 import type { Lock } from './lock.ts';
 import { type ServiceTarget, serviceTarget } from './target.ts';
 
@@ -14,49 +15,10 @@ export const FENCE_MAX_AGE_MS = 1000;
 
 /** `client` whose writes fail with the lock's lost error, and are not sent, once `lock` is not ours. */
 export function fencedClient(client: KubeClient, lock: Lock): KubeClient {
-  const held = () => lock.ensureHeld({ maxAgeMs: FENCE_MAX_AGE_MS });
-  const heldNow = () => lock.ensureHeld();
-  return {
-    get target() {
-      return client.target;
-    },
-    get server() {
-      return client.server;
-    },
-    get: (...a) => client.get(...a),
-    list: (...a) => client.list(...a),
-    listWithVersion: (...a) => client.listWithVersion(...a),
-    watch: (...a) => client.watch(...a),
-    hasKind: (...a) => client.hasKind(...a),
-    async apply(obj, o) {
-      if (!o?.dryRun) await held();
-      return await client.apply(obj, o);
-    },
-    async create(obj, o) {
-      if (!o?.dryRun) await held();
-      return await client.create(obj, o);
-    },
-    async replace(obj) {
-      await held();
-      return await client.replace(obj);
-    },
-    async patch(...a) {
-      await held();
-      return await client.patch(...a);
-    },
-    async ensureNamespace(name) {
-      await held();
-      await client.ensureNamespace(name);
-    },
-    async delete(...a) {
-      await heldNow();
-      return await client.delete(...a);
-    },
-    async prune(o) {
-      await heldNow();
-      return await client.prune(o);
-    },
-  };
+  return guardWrites(client, {
+    write: () => lock.ensureHeld({ maxAgeMs: FENCE_MAX_AGE_MS }),
+    destructive: () => lock.ensureHeld(),
+  });
 }
 
 /** The client and the service target (its history) a release writes through while `lock` is held. */

@@ -10,6 +10,7 @@
 // pending for the next leader — as a release lock that is lost stops its holder (fence.ts).
 import { namespaceFor } from '../config/model.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { guardWrites } from '../kube/guarded.ts';
 import { type ClusterAccess, operationContext } from '../operations/context.ts';
 import { interruptedReleases, resumeRecordedScaleDowns } from '../operations/recovery.ts';
 import { resumeRelease } from '../operations/release.ts';
@@ -46,30 +47,11 @@ function stoppedLeading(): SlipwayError {
 
 /** `client` whose writes are refused, unsent, once `leadership` is not ours. */
 export function leaderFenced(client: KubeClient, leadership: Leadership): KubeClient {
-  // Async, so that a refusal is a rejected promise (callers `.catch()` some writes).
-  const held = async () => {
-    if (!leadership.isLeader()) throw stoppedLeading();
-  };
-  return {
-    get target() {
-      return client.target;
+  return guardWrites(client, {
+    write: async () => {
+      if (!leadership.isLeader()) throw stoppedLeading();
     },
-    get server() {
-      return client.server;
-    },
-    get: (...a) => client.get(...a),
-    list: (...a) => client.list(...a),
-    listWithVersion: (...a) => client.listWithVersion(...a),
-    watch: (...a) => client.watch(...a),
-    hasKind: (...a) => client.hasKind(...a),
-    apply: (obj, o) => (o?.dryRun ? client.apply(obj, o) : held().then(() => client.apply(obj, o))),
-    create: (obj, o) => (o?.dryRun ? client.create(obj, o) : held().then(() => client.create(obj, o))),
-    replace: (obj) => held().then(() => client.replace(obj)),
-    patch: (...a) => held().then(() => client.patch(...a)),
-    ensureNamespace: (name) => held().then(() => client.ensureNamespace(name)),
-    delete: (...a) => held().then(() => client.delete(...a)),
-    prune: (o) => held().then(() => client.prune(o)),
-  };
+  });
 }
 
 export class ReleaseWorkers {
