@@ -6,22 +6,20 @@
 // land inside the 2 s pause: a child CLI takes 2-4 s to start from source here, so that one runs the
 // same command (registerFreeze, the session, the output) in this process.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Command } from '@commander-js/extra-typings';
 import { registerFreeze } from '../../src/cli/commands/freeze.ts';
 import { loadPlatform } from '../../src/config/load.ts';
 import { connect, type KubeClient } from '../../src/kube/client.ts';
-import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
 import { serviceTarget } from '../../src/release/engine.ts';
 import { FREEZE_MARKER } from '../../src/release/freeze-marker.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { AuditRecord, FreezeRecord } from '../../src/store/types.ts';
-import { type CliResult, DEMO_SERVICE, slipway as run } from '../promotion-cli/support.ts';
+import { type CliResult, slipway as run } from '../promotion-cli/support.ts';
+import { startFixturePlatform } from './support.ts';
 
-const FIXTURE = resolve(import.meta.dirname, 'fixtures', 'emergency');
 const DEV = 'emergency-dev';
 const PROD = 'emergency-prod';
 
@@ -75,24 +73,7 @@ describe('emergency stop: freeze --all and unfreeze --all (CLI, local cluster)',
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'slipway-emergency-'));
-    cpSync(FIXTURE, dir, { recursive: true });
-    const file = join(dir, 'slipway.yaml');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
-    );
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    writeFileSync(
-      join(dir, 'values.yaml'),
-      `${readFileSync(join(dir, 'values.yaml'), 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
-    );
-    cluster = await startLocalCluster({
-      dir: join(dir, '.slipway', 'cluster'),
-      imageMappings: [{ image: 'example.test/emergency/*', command: ['node', DEMO_SERVICE], cwd: dir }],
-      backoffBaseMs: 200,
-      log: () => {},
-    });
+    ({ dir, cluster } = await startFixturePlatform('emergency'));
     dev = await connect({ kubeconfigPath: cluster.kubeconfigPath, namespace: DEV });
   });
   after(async () => {

@@ -4,20 +4,17 @@
 // admin overrides it with a reason (audited); audited (requested, then the outcome) when it runs.
 // The list of commands is checked against the CLI itself, so a new command must be classified here.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { buildProgram } from '../../src/cli/program.ts';
 import { loadPlatform } from '../../src/config/load.ts';
 import { connect, type KubeClient } from '../../src/kube/client.ts';
-import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
 import { serviceTarget } from '../../src/release/engine.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { AuditRecord } from '../../src/store/types.ts';
-import { type CliResult, DEMO_SERVICE, slipway as run } from '../promotion-cli/support.ts';
-
-const FIXTURE = resolve(import.meta.dirname, 'fixtures', 'gated');
+import { type CliResult, slipway as run } from '../promotion-cli/support.ts';
+import { startFixturePlatform } from './support.ts';
 
 /** Commands that change what runs or what is decided, each with the gates it passes. */
 const STATE_CHANGING = [
@@ -91,24 +88,7 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
   const ok = (r: CliResult, what: string) => assert.equal(r.code, 0, `${what}\n${r.stdout}\n${r.stderr}`);
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'slipway-gates-'));
-    cpSync(FIXTURE, dir, { recursive: true });
-    const file = join(dir, 'slipway.yaml');
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE),
-    );
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    writeFileSync(
-      join(dir, 'values.yaml'),
-      `${readFileSync(join(dir, 'values.yaml'), 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
-    );
-    cluster = await startLocalCluster({
-      dir: join(dir, '.slipway', 'cluster'),
-      imageMappings: [{ image: 'example.test/gated/*', command: ['node', DEMO_SERVICE], cwd: dir }],
-      backoffBaseMs: 200,
-      log: () => {},
-    });
+    ({ dir, cluster } = await startFixturePlatform('gated'));
     dev = await connect({ kubeconfigPath: cluster.kubeconfigPath, namespace: 'gated-dev' });
   });
   after(async () => {

@@ -4,15 +4,13 @@
 // a freeze declared through the API refuses a deploy, and every call is audited with the caller's
 // identity. Tokens here come from a fixed table: real OIDC and API tokens are tested in auth tests.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadPlatform } from '../../src/config/load.ts';
 import { namespaceFor } from '../../src/config/model.ts';
 import { connect } from '../../src/kube/client.ts';
-import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { Authenticator, Caller } from '../../src/server/auth.ts';
 import { ServerMetrics } from '../../src/server/metrics.ts';
@@ -21,9 +19,7 @@ import { verifySignature } from '../../src/server/notify/payload.ts';
 import { RunRegistry } from '../../src/server/runs.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { StateStore } from '../../src/store/types.ts';
-import { DEMO_SERVICE } from '../promotion-cli/support.ts';
-
-const FIXTURE = resolve(import.meta.dirname, '..', 'operations', 'fixtures', 'gated');
+import { startFixturePlatform } from '../operations/support.ts';
 
 /** A fixed token table standing in for the identity provider in this test. */
 const tokens: Record<string, Caller> = Object.fromEntries(
@@ -66,32 +62,17 @@ describe('the control plane API (in process, local cluster)', () => {
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'slipway-api-'));
-    cpSync(FIXTURE, dir, { recursive: true });
-    const file = join(dir, 'slipway.yaml');
     // A webhook on a loopback port that nothing listens on yet: the receiver starts later.
     hookPort = 20_000 + Math.floor(Math.random() * 20_000);
     process.env.SLIPWAY_TEST_HOOK_SECRET = 's3cret';
-    writeFileSync(
-      file,
-      `${readFileSync(file, 'utf8').replace('../../../../demo-service/server.mjs', DEMO_SERVICE)}notifications:
+    ({ dir, cluster } = await startFixturePlatform('gated', {
+      editPlatform: (yaml) => `${yaml}notifications:
   - name: ops
     url: http://127.0.0.1:${hookPort}/hook
     secretEnv: SLIPWAY_TEST_HOOK_SECRET
     events: [release.failed, approval.requested]
 `,
-    );
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    writeFileSync(
-      join(dir, 'values.yaml'),
-      `${readFileSync(join(dir, 'values.yaml'), 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
-    );
-    cluster = await startLocalCluster({
-      dir: join(dir, '.slipway', 'cluster'),
-      imageMappings: [{ image: 'example.test/gated/*', command: ['node', DEMO_SERVICE], cwd: dir }],
-      backoffBaseMs: 200,
-      log: () => {},
-    });
+    }));
     const platform = await loadPlatform(dir);
     store = await openStore(undefined, dir);
     const kubeconfigPath = cluster.kubeconfigPath;

@@ -7,16 +7,14 @@
 // and its session cookie is accepted. The people of the gated fixture get emails; the provider's
 // subjects differ from the people keys, so the email is what finds a person.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { generateKeyPair, SignJWT } from 'jose';
 import { authenticatorsFor } from '../../src/cli/commands/serve-auth.ts';
 import { loadPlatform } from '../../src/config/load.ts';
 import { namespaceFor } from '../../src/config/model.ts';
 import { connect } from '../../src/kube/client.ts';
-import { type LocalCluster, startLocalCluster } from '../../src/localcluster/cluster.ts';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
 import { operationContext } from '../../src/operations/context.ts';
 import { createToken, revokeToken } from '../../src/operations/tokens.ts';
 import { silentEvents } from '../../src/release/types.ts';
@@ -26,7 +24,7 @@ import { ServerMetrics } from '../../src/server/metrics.ts';
 import { RunRegistry } from '../../src/server/runs.ts';
 import { openStore } from '../../src/store/index.ts';
 import type { StateStore } from '../../src/store/types.ts';
-import { DEMO_SERVICE } from '../promotion-cli/support.ts';
+import { startFixturePlatform } from '../operations/support.ts';
 import {
   API_AUDIENCE,
   LOGIN_CLIENT,
@@ -36,7 +34,6 @@ import {
   type TestUser,
 } from './oidc-provider.ts';
 
-const FIXTURE = resolve(import.meta.dirname, '..', 'operations', 'fixtures', 'gated');
 const REDIRECT = 'http://localhost:8080/auth/callback';
 
 /** The provider's users: dana's release-managers group comes from the provider only. */
@@ -86,31 +83,15 @@ describe('authentication: OIDC bearer tokens, browser login and API tokens (real
     });
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'slipway-auth-'));
-    cpSync(FIXTURE, dir, { recursive: true });
     provider = await startProvider(USERS, REDIRECT);
-    const file = join(dir, 'slipway.yaml');
-    const yaml = readFileSync(file, 'utf8')
-      .replace('../../../../demo-service/server.mjs', DEMO_SERVICE)
-      .replace(
-        /^ {2}(dana|april|ada|vic): \{ ?(groups: \[[\w-]+\])? ?\}$/gm,
-        (_m, who: string, g?: string) => `  ${who}: { email: ${USERS[who]!.email}${g ? `, ${g}` : ''} }`,
-      );
-    writeFileSync(
-      file,
-      `${yaml}server:\n  oidc:\n    issuer: ${provider.issuer}\n    clientId: ${LOGIN_CLIENT.id}\n    clientSecretEnv: TEST_OIDC_SECRET\n    audience: ${API_AUDIENCE}\n    redirectUrl: ${REDIRECT}\n`,
-    );
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    writeFileSync(
-      join(dir, 'values.yaml'),
-      `${readFileSync(join(dir, 'values.yaml'), 'utf8')}ports:\n  http: ${port}\nservice:\n  port: ${port}\n`,
-    );
-    cluster = await startLocalCluster({
-      dir: join(dir, '.slipway', 'cluster'),
-      imageMappings: [{ image: 'example.test/gated/*', command: ['node', DEMO_SERVICE], cwd: dir }],
-      backoffBaseMs: 200,
-      log: () => {},
-    });
+    const issuer = provider.issuer;
+    ({ dir, cluster } = await startFixturePlatform('gated', {
+      editPlatform: (yaml) =>
+        `${yaml.replace(
+          /^ {2}(dana|april|ada|vic): \{ ?(groups: \[[\w-]+\])? ?\}$/gm,
+          (_m, who: string, g?: string) => `  ${who}: { email: ${USERS[who]!.email}${g ? `, ${g}` : ''} }`,
+        )}server:\n  oidc:\n    issuer: ${issuer}\n    clientId: ${LOGIN_CLIENT.id}\n    clientSecretEnv: TEST_OIDC_SECRET\n    audience: ${API_AUDIENCE}\n    redirectUrl: ${REDIRECT}\n`,
+    }));
     const platform = await loadPlatform(dir);
     assert.equal(platform.platform.people?.['dana']?.email, 'dana@example.test');
     store = await openStore(undefined, dir);
