@@ -37,7 +37,8 @@ test('gateway API: weights between the stable and canary Services', () => {
     rules.at(-1)!.backendRefs.map((b) => [b.name, b.weight]),
     [
       ['cart', 70],
-      ['cart-canary', 30],
+      // `<svc>-canary` selects both tracks (document 004); the canary track alone is `-canary-only`.
+      ['cart-canary-only', 30],
     ],
   );
 });
