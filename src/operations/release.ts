@@ -9,7 +9,7 @@ import type { ReleaseRecord } from '../release/history.ts';
 import { type GateOutcome, requestGate } from '../release/strategies/canary-gates.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { OperationContext } from './context.ts';
-import { gated, type Outcome } from './guard.ts';
+import { type GateSpec, gated, type Outcome } from './guard.ts';
 
 /** Facts common to every release operation. */
 export interface ReleaseTarget {
@@ -54,12 +54,34 @@ const optional = (t: ReleaseTarget) => ({
   ...(t.timeoutMs !== undefined ? { timeoutMs: t.timeoutMs } : {}),
 });
 
+/** The gates of a release operation on one service: the deployer role, freezes (with the override). */
+function releaseGate(
+  input: ReleaseTarget,
+  action: GateSpec['action'],
+  extra: Partial<GateSpec> = {},
+): GateSpec {
+  return {
+    environment: input.environment,
+    service: input.service,
+    action,
+    permission: 'deploy',
+    freeze: true,
+    overrideFreeze: input.overrideFreeze,
+    ...extra,
+  };
+}
+
+/** What every engine request names: the platform, the service, the environment, who acts. */
+const engineTarget = (ctx: OperationContext, input: ReleaseTarget) => ({
+  platform: ctx.platform,
+  service: input.service,
+  environment: input.environment,
+  user: ctx.user,
+});
+
 export async function deployService(ctx: OperationContext, input: DeployInput): Promise<ReleaseRecord> {
   const request = {
-    platform: ctx.platform,
-    service: input.service,
-    environment: input.environment,
-    user: ctx.user,
+    ...engineTarget(ctx, input),
     ...(input.overrides ? { overrides: input.overrides } : {}),
     ...(input.replace ? { replace: true } : {}),
     ...optional(input),
@@ -86,17 +108,11 @@ export async function deployService(ctx: OperationContext, input: DeployInput): 
   }
   return await gated(
     ctx,
-    {
-      environment: input.environment,
-      service: input.service,
-      action: input.hotfix ? 'hotfix' : 'deploy',
-      permission: 'deploy',
-      freeze: true,
+    releaseGate(input, input.hotfix ? 'hotfix' : 'deploy', {
       approvals: true,
       hotfix: input.hotfix,
-      overrideFreeze: input.overrideFreeze,
       detail: { operation: 'deploy', ...(input.reason ? { reason: input.reason } : {}) },
-    },
+    }),
     async () => await deploy(await clientFor(ctx, input.environment), request, events),
     releaseOutcome,
   );
@@ -108,26 +124,17 @@ export async function rollbackService(
 ): Promise<ReleaseRecord> {
   return await gated(
     ctx,
-    {
-      environment: input.environment,
-      service: input.service,
-      action: 'rollback',
-      permission: 'deploy',
-      freeze: true,
-      overrideFreeze: input.overrideFreeze,
+    releaseGate(input, 'rollback', {
       detail: {
         ...(input.toRevision !== undefined ? { toRevision: input.toRevision } : {}),
         ...(input.reason ? { reason: input.reason } : {}),
       },
-    },
+    }),
     async () =>
       await rollback(
         await clientFor(ctx, input.environment),
         {
-          platform: ctx.platform,
-          service: input.service,
-          environment: input.environment,
-          user: ctx.user,
+          ...engineTarget(ctx, input),
           ...(input.toRevision !== undefined ? { toRevision: input.toRevision } : {}),
           ...optional(input),
         },
@@ -144,22 +151,12 @@ export async function resumeRelease(
 ): Promise<ReleaseRecord | undefined> {
   return await gated(
     ctx,
-    {
-      environment: input.environment,
-      service: input.service,
-      action: 'resume',
-      permission: 'deploy',
-      freeze: true,
-      overrideFreeze: input.overrideFreeze,
-    },
+    releaseGate(input, 'resume'),
     async () =>
       await resume(
         await clientFor(ctx, input.environment),
         {
-          platform: ctx.platform,
-          service: input.service,
-          environment: input.environment,
-          user: ctx.user,
+          ...engineTarget(ctx, input),
           ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
         },
         ctx.cluster.events(input.service),
@@ -180,23 +177,14 @@ export async function gateRelease(
 ): Promise<GateOutcome> {
   return await gated(
     ctx,
-    {
-      environment: input.environment,
-      service: input.service,
-      action: input.action === 'abort' ? 'abort' : 'advance',
-      permission: 'deploy',
-      freeze: true,
-      overrideFreeze: input.overrideFreeze,
+    releaseGate(input, input.action === 'abort' ? 'abort' : 'advance', {
       detail: { gate: input.action, ...(input.reason ? { reason: input.reason } : {}) },
-    },
+    }),
     async () =>
       await requestGate(
         await clientFor(ctx, input.environment),
         {
-          platform: ctx.platform,
-          service: input.service,
-          environment: input.environment,
-          user: ctx.user,
+          ...engineTarget(ctx, input),
           action: input.action,
         },
         ctx.cluster.events(input.service),
