@@ -4,12 +4,13 @@
 //     through the kube client; p99 answered from the status cache (target < 50 ms) against the same
 //     request reading the cluster per request (the reference, measured here too).
 //  2. SSE latency from emit to client with 500 subscribers to one run, over a real loopback HTTP
-//     server (target p99 < 100 ms); reference: one subscriber.
+//     server, the clients in another process (target p99 < 100 ms); reference: one subscriber.
 //  3. Orchestration overhead per step of 200 concurrent rolling releases of 1-replica services,
 //     started through the API of one server; the pods are the local cluster's simulated containers
 //     (unmapped images: no process). Target p99 < 250 ms per step; reference: one release alone.
 //     Counts 25, 50, 100… up to 200 on fresh services; the largest count that all deployed is reported.
-// Everything (cluster, server, SSE clients, releases) shares this one process and its event loop.
+// The local cluster runs in a process of its own (as `slipway cluster up` runs it) and the SSE clients
+// in another, so the server's event loop is its own, as it would be in front of a real cluster.
 // Counts: BENCH_SERVICES (500), BENCH_SUBSCRIBERS (500), BENCH_RELEASES (200).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,7 +18,6 @@ import { join } from 'node:path';
 import { loadPlatform } from '../src/config/load.ts';
 import { namespaceFor } from '../src/config/model.ts';
 import { connect, type KubeClient } from '../src/kube/client.ts';
-import { startLocalCluster } from '../src/localcluster/cluster.ts';
 import { encodeRelease, type ReleaseRecord } from '../src/release/history.ts';
 import { createApp } from '../src/server/app.ts';
 import type { Authenticator } from '../src/server/auth.ts';
@@ -28,6 +28,7 @@ import { StatusCache } from '../src/server/status-cache.ts';
 import { openStore } from '../src/store/index.ts';
 import { BENCH_ENVIRONMENTS, serviceName, writeSlipwayPlatform } from './generate.ts';
 import { percentile, report } from './report.ts';
+import { startClusterProcess } from './support-proc.ts';
 import { p, releaseOverhead, sseLatency } from './support-server.ts';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 500);
@@ -39,7 +40,7 @@ const load = () => loadavg()[0]!.toFixed(2);
 const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-server-'));
 writeSlipwayPlatform(dir, SERVICES);
 const platform = await loadPlatform(dir);
-const cluster = await startLocalCluster({ dir: join(dir, '.slipway', 'cluster'), log: () => {} });
+const cluster = await startClusterProcess(join(dir, '.slipway', 'cluster'));
 const store = await openStore(undefined, dir);
 const cache = new StatusCache(async (_p, env) => clients.get(env));
 const figures: Record<string, number | string | boolean> = { 'load average (1 min) at start': load() };

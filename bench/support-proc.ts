@@ -124,3 +124,43 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 export function sortedCopy(xs: readonly number[]): number[] {
   return Array.from(Float64Array.from(xs).sort());
 }
+
+/**
+ * The local cluster in a process of its own (as `slipway cluster up` runs it), so a benchmark's
+ * server does not share its event loop with the API server it drives, as on a real cluster.
+ */
+export async function startClusterProcess(
+  dir: string,
+): Promise<{ kubeconfigPath: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(REPO_ROOT, 'src', 'localcluster', 'cluster-main.ts'), JSON.stringify({ dir })],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    killPid(child.pid, 'SIGTERM');
+    const t = setTimeout(() => killPid(child.pid), 10_000);
+    await exited;
+    clearTimeout(t);
+  };
+  let out = '';
+  const kubeconfigPath = await new Promise<string | undefined>((resolve) => {
+    const t = setTimeout(() => resolve(undefined), 60_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const m = /kubeconfig (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', () => resolve(undefined));
+  });
+  if (!kubeconfigPath) {
+    await stop();
+    throw new Error(`the local cluster process did not start:\n${out.slice(-2000)}`);
+  }
+  child.stdout!.resume();
+  return { kubeconfigPath, stop };
+}

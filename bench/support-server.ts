@@ -1,6 +1,5 @@
 // Parts of bench/server.bench.ts: SSE fan-out latency over a real loopback HTTP server, and the
 // orchestration overhead per step of many concurrent releases driven through the API of one server.
-import { Agent, request } from 'node:http';
 import type { LoadedPlatform } from '../src/config/load.ts';
 import type { KubeClient } from '../src/kube/client.ts';
 import { serviceTarget } from '../src/release/target.ts';
@@ -9,13 +8,14 @@ import type { ServerDeps } from '../src/server/deps.ts';
 import { startServer } from '../src/server/serve.ts';
 import type { KubeObject } from '../src/shared/kube-types.ts';
 import { percentile } from './report.ts';
+import { runNodeClient } from './support-proc.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * `subscribers` clients follow one run's events over SSE (loopback HTTP, in this process); `events`
- * events are emitted one after another (the next once every client has the last, or after 2 s), each
- * carrying its emit time. Answers the emit→client latencies in ms and how many deliveries were missed.
+ * `subscribers` clients in another process (support-sse-client.ts) follow one run's events over SSE
+ * (loopback HTTP); once all are connected, `events` events are emitted 100 ms apart, each carrying
+ * its emit time. Answers the emit→client latencies in ms and how many deliveries were missed.
  */
 export async function sseLatency(
   deps: ServerDeps,
@@ -24,7 +24,6 @@ export async function sseLatency(
   events: number,
 ): Promise<{ sorted: number[]; missed: number }> {
   const server = await startServer(deps);
-  const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   let finish!: () => void;
   const finished = new Promise<void>((r) => {
     finish = r;
@@ -36,61 +35,28 @@ export async function sseLatency(
       await finished;
     },
   );
-  const latencies: number[] = [];
-  const got = new Array<number>(subscribers).fill(-1); // the last event index each client received
-  let ready = 0;
-  const reqs = [];
-  const url = new URL(`${server.url}/api/v1/runs/${run.view.id}/events`);
   try {
-    for (let c = 0; c < subscribers; c++) {
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          agent,
-          headers: { authorization: `Bearer ${token}` },
-        },
-        (res) => {
-          let buf = '';
-          res.setEncoding('utf8').on('data', (chunk: string) => {
-            const now = performance.now();
-            buf += chunk;
-            let nl = buf.indexOf('\n');
-            while (nl >= 0) {
-              const line = buf.slice(0, nl);
-              buf = buf.slice(nl + 1);
-              nl = buf.indexOf('\n');
-              if (!line.startsWith('data: ')) continue;
-              const e = JSON.parse(line.slice(6)) as { data: { t?: number; i?: number } | string };
-              if (typeof e.data === 'string') ready++;
-              else if (e.data && typeof e.data.t === 'number') {
-                latencies.push(now - e.data.t);
-                got[c] = e.data.i ?? -1;
-              }
-            }
-          });
-          res.on('error', () => {});
-        },
-      );
-      req.on('error', () => {});
-      req.end();
-      reqs.push(req);
-    }
-    for (let waited = 0; ready < subscribers && waited < 30_000; waited += 20) await sleep(20);
-    let missed = 0;
+    const client = runNodeClient<{ latencies: number[]; missed: number; connected: number }>(
+      'support-sse-client.ts',
+      {
+        url: `${server.url}/api/v1/runs/${run.view.id}/events`,
+        token,
+        subscribers,
+        events,
+        deadlineMs: 60_000 + events * 200,
+      },
+      120_000 + events * 200,
+    );
+    for (let waited = 0; run.subscribers < subscribers && waited < 60_000; waited += 20) await sleep(20);
+    await sleep(200);
     for (let i = 0; i < events; i++) {
-      run.emit('log', { t: performance.now(), i });
-      const until = Date.now() + 2000;
-      while (got.some((g) => g < i) && Date.now() < until) await sleep(2);
-      missed += got.filter((g) => g < i).length;
-      await sleep(10);
+      run.emit('log', { t: performance.timeOrigin + performance.now(), i });
+      await sleep(100);
     }
-    return { sorted: latencies.sort((a, b) => a - b), missed };
+    const r = await client;
+    return { sorted: r.latencies.sort((a, b) => a - b), missed: r.missed };
   } finally {
     finish();
-    for (const r of reqs) r.destroy();
-    agent.destroy();
     await server.close();
   }
 }

@@ -80,6 +80,11 @@ export class Run {
     return () => this.listeners.delete(fn);
   }
 
+  /** How many clients follow this run now (the metrics and the SSE benchmark read it). */
+  get subscribers(): number {
+    return this.listeners.size;
+  }
+
   get done(): boolean {
     return this.view.status !== RUN_STATUS.running;
   }
