@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.ts';
 import { imageNameProblem, imageReferenceProblem, imageTagProblem } from '../shared/image-ref.ts';
+import { remoteRefSchema, secretsProviderSchema } from './secrets-schema.ts';
 
 const name = z
   .string()
@@ -292,6 +293,9 @@ export const environmentSchema = z.strictObject({
   analysisProviders: analysisProvidersSchema
     .optional()
     .describe("Overrides the platform's analysisProviders, one provider at a time"),
+  secrets: secretsProviderSchema
+    .optional()
+    .describe("Where secret values come from here (docs/secrets.md); replaces the platform's secrets: entry"),
   freezeWindows: z
     .array(
       z.strictObject({
@@ -463,6 +467,9 @@ export const platformSchema = z.strictObject({
   strategies: z.record(name, strategySchema).optional(),
   analysis: z.record(name, analysisTemplateSchema).optional(),
   analysisProviders: analysisProvidersSchema.optional(),
+  secrets: secretsProviderSchema
+    .optional()
+    .describe('Default for every environment: externalSecrets or sealedSecrets (docs/secrets.md)'),
   notifications: z.array(notificationSchema).optional(),
   people: z
     .record(
@@ -518,7 +525,11 @@ export const desiredServiceSchema = z.strictObject({
   secrets: z
     .record(
       z.string(),
-      z.union([z.strictObject({ fromEnv: z.string() }), z.strictObject({ fromFile: z.string() })]),
+      z.union([
+        z.strictObject({ fromEnv: z.string() }),
+        z.strictObject({ fromFile: z.string() }),
+        z.strictObject({ remoteRef: remoteRefSchema }),
+      ]),
     )
     .optional()
     .describe('Secret keys and where their values come from at deploy time'),

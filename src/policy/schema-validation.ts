@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { apiValidation } from '../shared/api-validation.ts';
 import { type KubeObject, objectRef } from '../shared/kube-types.ts';
+import { crdKinds } from './schemas/crd-schema.ts';
 import { CUSTOM_KINDS, type CustomKind, type FieldSpec } from './schemas/custom-resources.ts';
 import { K8S_ROOTS, K8S_TYPES } from './schemas/k8s-fields.generated.ts';
 
@@ -53,7 +54,8 @@ const BUILTIN: Record<string, { module: string; className: string }> = {
 };
 
 const CUSTOM = new Map<string, CustomKind>();
-for (const c of CUSTOM_KINDS) for (const v of c.apiVersions) CUSTOM.set(`${v}/${c.kind}`, c);
+for (const c of [...CUSTOM_KINDS, ...crdKinds()])
+  for (const v of c.apiVersions) CUSTOM.set(`${v}/${c.kind}`, c);
 
 /** Every apiVersion/kind validateObject knows, e.g. `apps/v1/Deployment`. */
 export function knownKinds(): string[] {
@@ -203,6 +205,10 @@ function checkCustom(
       return;
     case 'boolean':
       if (typeof value !== 'boolean') out.push({ path, message: 'must be boolean' });
+      return;
+    case 'enum':
+      if (typeof value !== 'string' || !spec.values.includes(value))
+        out.push({ path, message: `must be one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}` });
       return;
     case 'intOrString':
       if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value)))

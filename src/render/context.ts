@@ -3,6 +3,7 @@
 // hashes. Everything here is pure: no fs, no clock, no randomness.
 import { createHash } from 'node:crypto';
 import type { Strategy } from '../config/schema.ts';
+import type { ChartSecrets } from '../config/secrets-schema.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import { LABELS } from '../shared/kube-types.ts';
 import { type NameAffixes, type NamePart, objectName } from '../shared/names.ts';
@@ -24,9 +25,13 @@ export interface ChartContext {
   activeColor?: Color;
   /** The environment's namePrefix / nameSuffix, applied to every object name (shared/names.ts). */
   names?: NameAffixes;
+  /** The environment's secret provider (absent: references resolved by slipway at deploy). */
+  secrets?: ChartSecrets;
 }
 
 /** Label added to the one Service per service that monitoring selects (not the -blue/-canary helpers). */
+export type { ChartSecrets };
+
 export const PRIMARY_SERVICE_LABEL = 'slipway.dev/primary';
 /** Annotation on the rendered Secret saying where each key comes from (never the value). */
 export const SECRET_SOURCE_ANNOTATION = 'slipway.dev/secret-source';

@@ -19,7 +19,7 @@ import {
   type ValuesReader,
   workloadName,
 } from './context.ts';
-import { secretHash, secretName, secretRefs } from './secret.ts';
+import { secretHash, secretName } from './secret.ts';
 
 type Json = Record<string, unknown>;
 
@@ -231,7 +231,7 @@ function podAnnotations(ctx: ChartContext, ports: Array<{ name: string; containe
     out['prometheus.io/path'] = metrics.str('path', '/metrics');
   }
   if (Object.keys(configData(ctx)).length > 0) out['checksum/config'] = configHash(ctx);
-  if (secretRefs(ctx).length > 0) out['checksum/secret'] = secretHash(ctx);
+  if (secretName(ctx)) out['checksum/secret'] = secretHash(ctx);
   return sortedRecord(out);
 }
 

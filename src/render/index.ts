@@ -10,6 +10,7 @@ import { renderIngress } from './ingress.ts';
 import { renderNetworkPolicy } from './networkpolicy.ts';
 import { renderPdb } from './pdb.ts';
 import { renderSecret } from './secret.ts';
+import { renderExternalSecret, renderSealedSecret } from './secret-provider.ts';
 import { renderServices } from './service.ts';
 import { renderServiceAccount } from './serviceaccount.ts';
 import { renderServiceMonitor } from './servicemonitor.ts';
@@ -17,7 +18,7 @@ import { renderTraffic } from './traffic.ts';
 
 export { conventionalOrder, toYaml } from '../shared/yaml-emit.ts';
 export { configMapName } from './configmap.ts';
-export type { ChartContext, Color, Track } from './context.ts';
+export type { ChartContext, ChartSecrets, Color, Track } from './context.ts';
 export { PRIMARY_SERVICE_LABEL, resourceName, SECRET_SOURCE_ANNOTATION } from './context.ts';
 export { desiredReplicas, imageRef, renderWorkload, type WorkloadOptions } from './deployment.ts';
 export { renderNginxCanaryIngress } from './ingress.ts';
@@ -28,6 +29,11 @@ export {
   secretPlaceholder,
   secretsNote,
 } from './secret.ts';
+export {
+  EXTERNAL_SECRET_API_VERSION,
+  type RemoteRef,
+  SEALED_SECRET_API_VERSION,
+} from './secret-provider.ts';
 export { serviceObject } from './service.ts';
 export {
   blueGreenServices,
@@ -99,6 +105,8 @@ export function renderService(ctx: ChartContext): KubeObject[] {
     ...renderPdb(ctx),
     ...renderServiceAccount(ctx),
     ...renderSecret(ctx),
+    ...renderExternalSecret(ctx),
+    ...renderSealedSecret(ctx),
     ...renderConfigMap(ctx),
     ...renderServices(ctx),
     ...renderTraffic(ctx),

@@ -3,6 +3,7 @@
 // computeValues) but writes nothing. chartInput is the first stage of preparing a release
 // (policy/prepare.ts), and all that `slipway values` needs.
 import type { LoadedPlatform } from '../config/load.ts';
+import { chartSecretsFor } from '../config/load-secrets.ts';
 import { getService, nameAffixesFor, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
 import { computeValues, type MergedValues, type ValueOverrides } from '../config/values.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
@@ -35,6 +36,7 @@ export async function chartInput(
 ): Promise<ChartInput> {
   const config = getService(p, service);
   const merged = await computeValues(p, service, env, overrides);
+  const secrets = await chartSecretsFor(p, env, service);
   let values = merged.values;
   const image = (values.image ?? {}) as Record<string, unknown>;
   if (config.image && !image.repository)
@@ -49,6 +51,7 @@ export async function chartInput(
       values,
       strategy: strategyFor(p, service),
       names: nameAffixesFor(p, env),
+      ...(secrets ? { secrets } : {}),
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   resourceName,
   SECRET_SOURCE_ANNOTATION,
 } from './context.ts';
+import { providerSecret } from './secret-provider.ts';
 
 export type SecretRef = { fromEnv: string } | { fromFile: string };
 
@@ -23,8 +24,12 @@ export function secretRefs(ctx: ChartContext): Array<[string, SecretRef]> {
   return memoized(ctx, 'secretRefs', () => computeSecretRefs(ctx));
 }
 
-/** Content hash of the references: the name suffix and the pod template's checksum/secret. */
+/**
+ * Content hash of the references: the name suffix and the pod template's checksum/secret. Under a
+ * secret provider, the provider's (secret-provider.ts).
+ */
 export function secretHash(ctx: ChartContext): string {
+  if (ctx.secrets) return providerSecret(ctx)?.hash ?? '';
   return memoized(ctx, 'secretHash', () => contentHash(secretRefs(ctx)));
 }
 
@@ -35,12 +40,28 @@ function computeSecretRefs(ctx: ChartContext): Array<[string, SecretRef]> {
     const r = m[key];
     if (r === undefined || r === null) continue;
     const o = (typeof r === 'object' && !Array.isArray(r) ? r : {}) as Record<string, unknown>;
-    if (typeof o.fromEnv === 'string' && o.fromFile === undefined) out.push([key, { fromEnv: o.fromEnv }]);
-    else if (typeof o.fromFile === 'string' && o.fromEnv === undefined)
+    // remoteRef is where the key lives for environments with externalSecrets; here it is not read.
+    const extra = Object.keys(o).filter((k) => !['fromEnv', 'fromFile', 'remoteRef'].includes(k));
+    if (extra.length === 0 && typeof o.fromEnv === 'string' && o.fromFile === undefined)
+      out.push([key, { fromEnv: o.fromEnv }]);
+    else if (extra.length === 0 && typeof o.fromFile === 'string' && o.fromEnv === undefined)
       out.push([key, { fromFile: o.fromFile }]);
-    else {
+    else if (extra.length === 0 && o.fromEnv === undefined && o.fromFile === undefined && o.remoteRef) {
+      throw new SlipwayError(
+        'values',
+        `secrets.${key} has only a remoteRef, but environment ${ctx.environment} has no externalSecrets provider`,
+        {
+          hint:
+            `Add fromEnv or fromFile for ${ctx.environment} (slipway reads it at deploy), or give the environment ` +
+            'secrets: { externalSecrets: { store: … } } in slipway.yaml (docs/secrets.md).',
+          data: { path: `secrets.${key}` },
+        },
+      );
+    } else {
       throw new SlipwayError('values', `secrets.${key} must be { fromEnv: NAME } or { fromFile: PATH }`, {
-        hint: 'Secret values never go into values files; name the environment variable or file that holds it.',
+        hint:
+          'Secret values never go into values files; name the environment variable or file that holds it ' +
+          '(and remoteRef: {key, property} for environments with externalSecrets).',
         data: { path: `secrets.${key}` },
       });
     }
@@ -78,13 +99,18 @@ export function secretsNote(objects: readonly KubeObject[]): string | undefined 
   );
 }
 
-/** `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. */
+/**
+ * `<service>-secrets-<hash of the references>`, or undefined when there are no secrets. Under a
+ * secret provider: the ExternalSecret's target, or the SealedSecret's own name.
+ */
 export function secretName(ctx: ChartContext): string | undefined {
+  if (ctx.secrets) return providerSecret(ctx)?.name;
   if (secretRefs(ctx).length === 0) return undefined;
   return `${resourceName(ctx, 'secrets')}-${secretHash(ctx)}`;
 }
 
 export function renderSecret(ctx: ChartContext): KubeObject[] {
+  if (ctx.secrets) return []; // the provider renders its own object (secret-provider.ts)
   const refs = secretRefs(ctx);
   const name = secretName(ctx);
   if (!name) return [];

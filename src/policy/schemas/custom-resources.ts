@@ -6,6 +6,7 @@ export type FieldSpec =
   | { t: 'string' | 'integer' | 'number' | 'boolean' | 'any' | 'intOrString' }
   | { t: 'object'; props: Record<string, FieldSpec>; required?: readonly string[] }
   | { t: 'array'; items: FieldSpec }
+  | { t: 'enum'; values: readonly string[] }
   | { t: 'map'; values: FieldSpec }
   /** A type of the generated built-in field table (e.g. ObjectMeta, LabelSelector). */
   | { t: 'k8s'; type: string };
