@@ -78,9 +78,10 @@ export class DeploymentController {
     const [ns, name] = splitKey(k);
     const d = this.store.get(this.kinds.deployment, ns, name);
     if (!d || d.metadata.deletionTimestamp) return;
-    const all = this.store
-      .list(this.kinds.replicaSet, { namespace: ns })
-      .items.filter((rs) => ownedBy(rs, d));
+    const all = this.store.list(this.kinds.replicaSet, {
+      namespace: ns,
+      filter: (rs) => ownedBy(rs, d),
+    }).items;
     const template = spec(d).template;
     const wanted = canonicalJson(templateWithoutHash(template));
     let newRS = all.find((rs) => canonicalJson(templateWithoutHash(spec(rs).template)) === wanted);

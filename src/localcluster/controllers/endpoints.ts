@@ -126,9 +126,10 @@ export class EndpointsController {
       }
       return;
     }
-    const pods = this.store
-      .list(this.kinds.pod, { namespace: ns })
-      .items.filter((p) => mapSelects(selector, p.metadata.labels));
+    const pods = this.store.list(this.kinds.pod, {
+      namespace: ns,
+      filter: (p) => mapSelects(selector, p.metadata.labels),
+    }).items;
     const subsets = computeSubsets(svc, pods);
     const labels = { ...(svc.metadata.labels ?? {}) };
     if (!existing) {

@@ -164,9 +164,10 @@ export class HpaController {
       return;
     }
     const selector = spec(target).selector as LabelSelector | undefined;
-    const pods = this.store
-      .list(this.kinds.pod, { namespace: ns })
-      .items.filter((p) => isActivePod(p) && selectorMatches(selector, p.metadata.labels));
+    const pods = this.store.list(this.kinds.pod, {
+      namespace: ns,
+      filter: (p) => isActivePod(p) && selectorMatches(selector, p.metadata.labels),
+    }).items;
     const metrics = (s.metrics as Obj[] | undefined) ?? [
       {
         type: 'Resource',

@@ -54,15 +54,14 @@ export class PdbController {
     const pdb = this.store.get(this.kinds.pdb, ns, name);
     if (!pdb || pdb.metadata.deletionTimestamp) return;
     const s = spec(pdb);
-    const pods = this.store
-      .list(this.kinds.pod, { namespace: ns })
-      .items.filter(
-        (p) =>
-          !p.metadata.deletionTimestamp &&
-          selectorMatches(s.selector as LabelSelector | undefined, p.metadata.labels) &&
-          status(p).phase !== 'Succeeded' &&
-          status(p).phase !== 'Failed',
-      );
+    const pods = this.store.list(this.kinds.pod, {
+      namespace: ns,
+      filter: (p) =>
+        !p.metadata.deletionTimestamp &&
+        selectorMatches(s.selector as LabelSelector | undefined, p.metadata.labels) &&
+        status(p).phase !== 'Succeeded' &&
+        status(p).phase !== 'Failed',
+    }).items;
     const expected = pods.length;
     const healthy = pods.filter(isPodReady).length;
     let desired: number;

@@ -25,9 +25,10 @@ import {
 
 /** Pods owned by a controller object (by uid), in its namespace. */
 export function ownedPods(store: ObjectStore, kinds: Kinds, owner: KubeObject): KubeObject[] {
-  return store
-    .list(kinds.pod, { namespace: owner.metadata.namespace ?? 'default' })
-    .items.filter((p) => ownedBy(p, owner));
+  return store.list(kinds.pod, {
+    namespace: owner.metadata.namespace ?? 'default',
+    filter: (p) => ownedBy(p, owner),
+  }).items;
 }
 
 export function podFromTemplate(

@@ -193,7 +193,7 @@ export class ServiceProxy {
   private list(t: ResourceType | undefined): KubeObject[] {
     if (!t) return [];
     try {
-      return this.o.store.list(t).items;
+      return this.o.store.list(t, { readOnly: true }).items;
     } catch {
       return [];
     }

@@ -250,10 +250,11 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
         } else for (const o of m.values()) all.push(o);
       }
       if (pred) all = all.filter(pred);
+      if (options.filter) all = all.filter(options.filter);
       const { page, continue: cont } = paginate(all, options, rv);
       const result: ListResult = { items: [], resourceVersion: String(rv) };
       if (cont) result.continue = cont;
-      result.items = page.map((o) => withVersion(t, clone(o)));
+      result.items = page.map((o) => withVersion(t, options.readOnly ? { ...o } : clone(o)));
       return result;
     },
     create(t, input, options = {}) {
@@ -367,7 +368,9 @@ export function createMemoryStore(snapshot?: StoreSnapshot): MemoryStore {
       for (const key of keys) {
         const [group, plural] = key.split('/') as [string, string];
         for (const m of objects.get(key)?.values() ?? []) {
-          for (const o of m.values()) out.objects.push({ group, plural, object: clone(o) });
+          // Not copied: the one caller serializes the snapshot at once, and stored objects are
+          // replaced, never changed in place.
+          for (const o of m.values()) out.objects.push({ group, plural, object: o });
         }
       }
       return out;

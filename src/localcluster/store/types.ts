@@ -19,6 +19,14 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /**
+   * In-process callers only (controllers, the proxy): a predicate applied to the stored objects
+   * before they are copied, so a controller that needs a few objects of a namespace does not copy
+   * all of them. It must not change the object it is given.
+   */
+  filter?: (o: KubeObject) => boolean;
+  /** In-process callers that only read (the proxy's route tables): the stored objects, not copies. */
+  readOnly?: boolean;
 }
 
 export interface ListResult {
