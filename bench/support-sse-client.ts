@@ -13,7 +13,7 @@ interface Config {
   deadlineMs: number;
 }
 const c = JSON.parse(process.argv[2] ?? '{}') as Config;
-const now = () => performance.timeOrigin + performance.now();
+const now = () => Date.now();
 const agent = new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
 const url = new URL(c.url);
 const latencies: number[] = [];
