@@ -111,6 +111,15 @@ const CASES: Record<string, Case[]> = {
     { overlay: { env: { STRIPE_API_KEY: 'sk_live_x' } } },
   ],
   'SLW-SEC-013': [{ overlay: { serviceAccount: { create: false } } }],
+  'SLW-SEC-016': [
+    {
+      overlay: { secrets: { DB_PASSWORD: { fromEnv: 'BOOKING_DB_PASSWORD' } } },
+      mutate: (o) => {
+        (o.find((x) => x.kind === 'Secret')!.stringData as Json).DB_PASSWORD = 'hunter2';
+      },
+      path: 'stringData.DB_PASSWORD',
+    },
+  ],
   'SLW-SEC-014': [{ overlay: { serviceAccount: { automountToken: true } } }],
   'SLW-REL-001': [{ overlay: { probes: { readiness: { enabled: false } } }, path: `${C}.readinessProbe` }],
   'SLW-REL-002': [{ overlay: { probes: { liveness: { enabled: false } } } }],

@@ -10,6 +10,7 @@ import { sev } from './checks/define.ts';
 import { ObjectIndex } from './checks/index-objects.ts';
 import { NETWORK_CHECKS } from './checks/network.ts';
 import { RELIABILITY_CHECKS } from './checks/reliability.ts';
+import { SECRET_CHECKS } from './checks/secrets.ts';
 import { SECURITY_CHECKS } from './checks/security.ts';
 import { WORKLOAD_CHECKS } from './checks/workload.ts';
 import type { CheckDefinition, Finding, PolicyLevel, Severity, Waiver } from './types.ts';
@@ -39,6 +40,7 @@ export const TIGHTEN_ONLY_CHECK: CheckDefinition = {
 export const CHECKS: readonly CheckDefinition[] = [
   SCHEMA_CHECK,
   ...SECURITY_CHECKS,
+  ...SECRET_CHECKS,
   TIGHTEN_ONLY_CHECK,
   ...RELIABILITY_CHECKS,
   ...WORKLOAD_CHECKS,
