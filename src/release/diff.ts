@@ -73,6 +73,10 @@ export async function diffManifests(
   const changes = await Promise.all(
     manifests.map(async (m): Promise<ObjectChange> => {
       const key = objectKey(m, namespace);
+      // A kind the cluster does not serve yet (a CRD that apply installs first, e.g. ExternalSecret on
+      // the local cluster) has no live object: it is created.
+      if (!(await client.hasKind(m.apiVersion, m.kind)))
+        return { key, action: 'create', diff: unified(key, undefined, comparable(m)) };
       const live = await client.get(
         m.apiVersion,
         m.kind,

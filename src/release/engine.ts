@@ -27,7 +27,7 @@ import {
   sameRelease,
 } from './interrupted.ts';
 import { now, Recorder } from './recorder.ts';
-import { checkSecretSources } from './secrets.ts';
+import { checkSecretSources, secretSourcesFor } from './secrets.ts';
 import {
   holderIsGone,
   lockSignal,
@@ -76,7 +76,10 @@ export async function deploy(
   };
   events.step(renderStep);
   assertNoLintErrors(rendered.report.findings);
-  const secrets = checkSecretSources(rendered.manifests, { dir: req.platform.dir, service: req.service });
+  const secrets = checkSecretSources(
+    rendered.manifests,
+    secretSourcesFor(req.platform, req.environment, req.service),
+  );
   if (secrets) events.log(secrets); // names the sources, never a value
   const lintStep: ReleaseStep = {
     name: 'lint',
@@ -182,7 +185,7 @@ export async function rollback(
       { hint: `See \`slipway history ${req.service} --env ${req.environment}\` for the revisions kept.` },
     );
   }
-  checkSecretSources(target.manifests, { dir: req.platform.dir, service: req.service }); // re-read now
+  checkSecretSources(target.manifests, secretSourcesFor(req.platform, req.environment, req.service)); // re-read now
   const lock = await takeLock(client, t, req.user, `roll back to revision ${target.revision}`);
   try {
     const f = fenced(client, t, lock);

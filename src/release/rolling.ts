@@ -3,10 +3,17 @@
 // prune what this release no longer renders. Old pods keep serving until new ones are ready
 // (maxUnavailable 0 by default), so a crash at any step leaves the service up; a failure after apply
 // makes the engine re-apply the previous revision.
+
+import {
+  describeLocalTarget,
+  ensureSecretCrds,
+  localTargetSecret,
+  readLocalTargets,
+} from './external-secrets.ts';
 import { ReleaseFailure } from './failure.ts';
 import { executeLifecycleStep, postDeploySteps, preDeploySteps, smokeTestSteps } from './lifecycle.ts';
 import { applyOrder, objectKey, ownershipSelector, pruneKinds, workloadsOf } from './plan.ts';
-import { resolveSecrets } from './secrets.ts';
+import { resolveSecrets, secretSourcesFor } from './secrets.ts';
 import { trackDeployments } from './track.ts';
 import type { PlannedStep, StrategyContext, StrategyExecutor } from './types.ts';
 
@@ -21,14 +28,24 @@ export const ROLLING_STEPS = {
  * here, on the way to the client (secrets.ts), and all of them before the first object is applied.
  */
 export async function applyManifests(
-  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'events' | 'service' | 'platform'>,
+  ctx: Pick<StrategyContext, 'client' | 'manifests' | 'events' | 'service' | 'platform' | 'release'>,
 ): Promise<string> {
-  const objects = resolveSecrets(ctx.manifests, { dir: ctx.platform?.dir ?? '.', service: ctx.service });
+  const sources = secretSourcesFor(ctx.platform, ctx.release?.environment, ctx.service);
+  const objects = resolveSecrets(ctx.manifests, sources);
+  // The local cluster runs no secrets operator: its Secrets are written here (external-secrets.ts).
+  const local = sources.local ? readLocalTargets(objects, sources.local) : [];
+  if (local.length > 0)
+    for (const crd of await ensureSecretCrds(ctx.client, objects)) ctx.events.log(`installed CRD ${crd}`);
   let n = 0;
   for (const obj of applyOrder(objects)) {
-    await ctx.client.apply(obj, { force: true });
+    const applied = await ctx.client.apply(obj, { force: true });
     ctx.events.log(`applied ${obj.kind}/${obj.metadata.name}`);
     n++;
+    const target = local.find((t) => t.owner === obj);
+    if (target) {
+      await ctx.client.apply(localTargetSecret(target, applied), { force: true });
+      ctx.events.log(describeLocalTarget(target));
+    }
   }
   return `${n} object${n === 1 ? '' : 's'} applied`;
 }

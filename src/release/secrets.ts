@@ -7,14 +7,24 @@
 // rollback, a resumed release) and fails with an input error naming the service, the values key and
 // the source. Neither answers nor logs a value, and no error message contains one.
 //
+// Environments with a secret provider (ExternalSecret, SealedSecret) have no references here: the
+// operator resolves them in the cluster, and on the local cluster external-secrets.ts stands in for it.
+//
 // Sources: `fromEnv` — the variable of this process, set and not empty; `fromFile` — a regular file,
 // relative to the platform directory, not empty and at most 1 MiB (the API server's limit for a whole
 // Secret), its bytes taken as they are (no newline is trimmed).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import type { LoadedPlatform } from '../config/load.ts';
 import { parseSecretPlaceholder, SECRET_SOURCE_ANNOTATION, type SecretRef } from '../render/index.ts';
 import { SlipwayError } from '../shared/errors.ts';
 import type { KubeObject } from '../shared/kube-types.ts';
+import {
+  describeLocalTarget,
+  type LocalSecretValues,
+  localSecretValuesFor,
+  readLocalTargets,
+} from './external-secrets.ts';
 
 export const MAX_SECRET_FILE_BYTES = 1024 * 1024;
 
@@ -24,6 +34,21 @@ export interface SecretSources {
   service: string;
   /** Default: process.env. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * On the local cluster, for an environment with a secret provider: where slipway takes the values of
+   * ExternalSecrets and SealedSecrets in the operator's place (external-secrets.ts).
+   */
+  local?: LocalSecretValues;
+}
+
+/** The sources of one service's secrets in one environment (the local stand-in when it applies). */
+export function secretSourcesFor(
+  p: LoadedPlatform | undefined,
+  environment: string | undefined,
+  service: string,
+): SecretSources {
+  const local = p && environment ? localSecretValuesFor(p, environment) : undefined;
+  return { dir: p?.dir ?? '.', service, ...(local ? { local } : {}) };
 }
 
 interface Reference {
@@ -127,9 +152,15 @@ function readAll(manifests: readonly KubeObject[], o: SecretSources): Map<string
 export function checkSecretSources(manifests: readonly KubeObject[], o: SecretSources): string | undefined {
   const refs = secretReferences(manifests);
   readAll(manifests, o);
-  if (refs.length === 0) return undefined;
-  const n = refs.length;
-  return `${n} secret value${n === 1 ? '' : 's'} found: ${refs.map((r) => `${r.key} (${describeSource(r.ref)})`).join(', ')}`;
+  const lines: string[] = [];
+  if (refs.length > 0) {
+    const n = refs.length;
+    lines.push(
+      `${n} secret value${n === 1 ? '' : 's'} found: ${refs.map((r) => `${r.key} (${describeSource(r.ref)})`).join(', ')}`,
+    );
+  }
+  if (o.local) lines.push(...readLocalTargets(manifests, o.local, o.env).map(describeLocalTarget));
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 /**

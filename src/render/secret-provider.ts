@@ -177,9 +177,8 @@ export function sealedSecret(ctx: ChartContext): KubeObject | undefined {
       );
     }
     const scope = isMap(metadata.annotations) ? metadata.annotations : {};
-    const wide =
-      scope['sealedsecrets.bitnami.com/cluster-wide'] === 'true' ||
-      scope['sealedsecrets.bitnami.com/namespace-wide'] === 'true';
+    // Only cluster-wide sealing may move to another namespace; namespace-wide still binds the namespace.
+    const wide = scope['sealedsecrets.bitnami.com/cluster-wide'] === 'true';
     if (typeof metadata.namespace === 'string' && metadata.namespace !== ctx.namespace && !wide) {
       throw sealedError(
         ctx,
