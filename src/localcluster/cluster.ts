@@ -7,11 +7,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { KubeObject } from '../shared/kube-types.ts';
-import { startApiServer } from './api/server.ts';
+import { type AuditEvent, startApiServer } from './api/server.ts';
+import { createTokenIssuer, loadSigningKey } from './auth/tokens.ts';
 import { createEventRecorder } from './controllers/events.ts';
 import { startControllers } from './controllers/index.ts';
 import { type Obj, resolveKinds, status } from './controllers/util.ts';
-import type { ImageMapping } from './pods/process.ts';
+import { type ImageMapping, selfImageMappings } from './pods/process.ts';
 import { PodRunner } from './pods/runner.ts';
 import { startWatchdog } from './pods/watchdog.ts';
 import { onPort, readClusterPorts, saveClusterPorts } from './ports.ts';
@@ -21,6 +22,7 @@ import { createMemoryStore, type MemoryStore } from './store/memory-store.ts';
 import { loadSnapshot, saveSnapshot } from './store/persist.ts';
 import type { ObjectStore } from './store/types.ts';
 
+export type { AuditEvent } from './api/server.ts';
 export type { ImageMapping } from './pods/process.ts';
 
 export interface LocalClusterOptions {
@@ -37,6 +39,8 @@ export interface LocalClusterOptions {
   hpaSyncMs?: number;
   /** Where errors of background parts go (default stderr). */
   log?: (line: string) => void;
+  /** Every request made with a ServiceAccount token, with the RBAC decision (tests record them). */
+  audit?: (e: AuditEvent) => void;
 }
 
 export interface ClusterPodStatus {
@@ -148,35 +152,22 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const store: MemoryStore = existsSync(statePath) ? loadSnapshot(statePath) : createMemoryStore();
   installCrds(store);
   const kinds = resolveKinds(store);
+  const tokens = createTokenIssuer(loadSigningKey(o.dir));
+  let apiPort: number | undefined;
 
   const runner = new PodRunner({
     store,
     kinds,
     dir: o.dir,
-    imageMappings: o.imageMappings ?? [],
+    // slipway's own image last: a platform's mapping of the same name wins.
+    imageMappings: [...(o.imageMappings ?? []), ...selfImageMappings()],
+    inCluster: () => (apiPort === undefined ? undefined : { host: '127.0.0.1', port: apiPort, tokens }),
     recorder: createEventRecorder(store, kinds.event, 'kubelet'),
     ...(o.backoffBaseMs !== undefined ? { backoffBaseMs: o.backoffBaseMs } : {}),
   });
   const stopped: Array<() => Promise<void> | void> = [];
   try {
-    const controllers = startControllers({
-      store,
-      kinds,
-      cpu: runner,
-      ...(o.hpaSyncMs !== undefined ? { hpaSyncMs: o.hpaSyncMs } : {}),
-      onError: (c, k, e) => log(`controller ${c} ${k}: ${e instanceof Error ? e.message : String(e)}`),
-    });
-    stopped.push(() => controllers.stop());
-    runner.start();
-    stopped.push(() => runner.stop());
-    // After the runner (stopped before it): a clean stop ends the pods itself.
-    const watchdog = startWatchdog(join(o.dir, 'pids.json'), { log });
-    stopped.push(() => watchdog.stop());
-    const metrics = new MeshMetrics();
-    const proxy = new ServiceProxy({ store, kinds, metrics, onError: log });
-    proxy.start();
-    stopped.push(() => proxy.stop());
-
+    // The API first: pods the runner starts get its address (KUBERNETES_SERVICE_HOST/PORT).
     const validate = o.validate ? { validate: o.validate } : {};
     const logs = (
       namespace: string,
@@ -201,9 +192,34 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     };
     const notes: string[] = [];
     const api = await onPort('API', o.port, remembered.port, notes, (port) =>
-      startApiServer({ store, host: '127.0.0.1', port, ...validate, logs }),
+      startApiServer({
+        store,
+        host: '127.0.0.1',
+        port,
+        ...validate,
+        logs,
+        authn: { tokens, ...(o.audit ? { audit: o.audit } : {}) },
+      }),
     );
     stopped.push(() => api.close());
+    apiPort = api.port;
+    const controllers = startControllers({
+      store,
+      kinds,
+      cpu: runner,
+      ...(o.hpaSyncMs !== undefined ? { hpaSyncMs: o.hpaSyncMs } : {}),
+      onError: (c, k, e) => log(`controller ${c} ${k}: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    stopped.push(() => controllers.stop());
+    runner.start();
+    stopped.push(() => runner.stop());
+    // After the runner (stopped before it): a clean stop ends the pods itself.
+    const watchdog = startWatchdog(join(o.dir, 'pids.json'), { log });
+    stopped.push(() => watchdog.stop());
+    const metrics = new MeshMetrics();
+    const proxy = new ServiceProxy({ store, kinds, metrics, onError: log });
+    proxy.start();
+    stopped.push(() => proxy.stop());
 
     let statusFn: () => ClusterStatus = () => {
       throw new Error('not started');

@@ -16,11 +16,13 @@ import {
 } from '../resources/discovery.ts';
 import { ApiStatusError } from '../store/errors.ts';
 import type { ObjectStore } from '../store/types.ts';
+import { type Authn, checkAccess } from './authn.ts';
 import { createContext, type HandlerContext, type LogsProvider } from './context.ts';
 import { parseResourcePath, sendError, sendJson, statusFor } from './http.ts';
 import { handleResource } from './resource-handler.ts';
 import type { WatchRegistry } from './watch.ts';
 
+export type { AuditEvent, Authn } from './authn.ts';
 export type { LogOptions, LogsProvider } from './context.ts';
 
 export interface Fault {
@@ -40,6 +42,8 @@ export interface ApiServerOptions {
   logs?: LogsProvider;
   /** How often watches with allowWatchBookmarks get a BOOKMARK (default 5000 ms). */
   bookmarkIntervalMs?: number;
+  /** ServiceAccount tokens and RBAC (authn.ts); without it every request is the admin's. */
+  authn?: Authn;
 }
 
 export interface ApiServer {
@@ -81,6 +85,7 @@ export async function startApiServer(o: ApiServerOptions): Promise<ApiServer> {
         return sendJson(res, err.code, err.toStatus(), headers);
       }
     }
+    if (o.authn) checkAccess(o.authn, c.store, req, path, url.searchParams);
     if (req.method === 'GET') {
       const found = discovery(c, path, req, res, `${host}:${port}`);
       if (found) return;

@@ -3,7 +3,7 @@
 import { constants } from 'node:os';
 import type { KubeObject } from '../../shared/kube-types.ts';
 import { nowIso, type Obj } from '../controllers/util.ts';
-import { EnvError } from './env.ts';
+import { EnvError, expandVars } from './env.ts';
 import { LogSink, logFile } from './logs.ts';
 import { type Probe, type ProbeTarget, ProbeWorker } from './probes.ts';
 import { cpuSeconds, type ImageMapping, type Spawned, spawnGroup, terminateGroup } from './process.ts';
@@ -92,7 +92,10 @@ export class ContainerRuntime {
       }
       const m = this.ctx.mapping;
       this.sink = new LogSink(this.logPath(this.restartCount));
-      const proc = spawnGroup(m.command, env, m.cwd ?? this.ctx.defaultCwd);
+      const args = m.passArgs
+        ? ((this.spec.args as unknown[] | undefined) ?? []).map((a) => expandVars(String(a), env))
+        : [];
+      const proc = spawnGroup([...m.command, ...args], env, m.cwd ?? this.ctx.defaultCwd);
       this.proc = proc;
       proc.child.stdout?.on('data', (b: Buffer) => this.sink?.write(b));
       proc.child.stderr?.on('data', (b: Buffer) => this.sink?.write(b));

@@ -78,6 +78,13 @@ function fieldValue(pod: KubeObject, path: string, ip: string): string {
 
 const expandRe = /\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$/g;
 
+/** Kubernetes' $(VAR) expansion: defined variables are replaced, `$$` is `$`, anything else stays. */
+export function expandVars(raw: string, env: Record<string, string>): string {
+  return raw.replace(expandRe, (all, name: string | undefined) =>
+    all === '$$' ? '$' : name !== undefined && env[name] !== undefined ? env[name]! : all,
+  );
+}
+
 /** Builds the environment; throws EnvError (CreateContainerConfigError) for a missing required ref. */
 export function containerEnv(
   src: EnvSource,
@@ -125,10 +132,7 @@ export function containerEnv(
         env[e.name] = resourceValue(container, vf.resourceFieldRef.resource);
       }
     } else {
-      const raw = e.value ?? '';
-      env[e.name] = raw.replace(expandRe, (all, name: string | undefined) =>
-        all === '$$' ? '$' : name !== undefined && env[name] !== undefined ? env[name]! : all,
-      );
+      env[e.name] = expandVars(e.value ?? '', env);
     }
   }
   // The process must bind its own pod address, whatever the manifest says.

@@ -11,6 +11,27 @@ export interface ImageMapping {
   command: string[];
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * The command is the image's ENTRYPOINT: the container's `args` follow it ($(VAR) expanded), as
+   * Kubernetes passes args to an image. Otherwise the container's command and args are ignored.
+   */
+  passArgs?: boolean;
+}
+
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/**
+ * slipway's own image runs this installation's CLI (the sources through tsx, or the build), with the
+ * container's args: `slipway serve …` in a pod is this checkout's `slipway serve …`.
+ */
+export function selfImageMappings(): ImageMapping[] {
+  const main = fileURLToPath(new URL(`../../cli/main.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
+  const command = FROM_SOURCE ? ['node', '--import', import.meta.resolve('tsx'), main] : ['node', main];
+  return ['slipway/slipway', 'slipway/slipway:*', 'slipway/slipway@*'].map((image) => ({
+    image,
+    command,
+    passArgs: true,
+  }));
 }
 
 export function globToRegExp(glob: string): RegExp {

@@ -22,6 +22,12 @@ import { ContainerRuntime } from './container.ts';
 import { containerEnv } from './env.ts';
 import { type ReadLogOptions, readLog, removeLogs } from './logs.ts';
 import { findMapping, groupAlive, type ImageMapping, signalGroup } from './process.ts';
+import {
+  type InClusterAccess,
+  mountedServiceAccount,
+  mountServiceAccount,
+  unmountServiceAccount,
+} from './serviceaccount.ts';
 
 export const POD_FINALIZER = 'slipway.dev/pod-runner';
 export const NODE_NAME = 'local';
@@ -38,6 +44,8 @@ export interface PodRunnerOptions {
   backoffMaxMs?: number;
   /** Grace period cap when the whole cluster stops. */
   stopGraceMs?: number;
+  /** The API server and token issuer, for pods that mount their ServiceAccount token. */
+  inCluster?: () => InClusterAccess | undefined;
 }
 
 class PodRuntime {
@@ -355,6 +363,11 @@ export class PodRunner {
     const spec = (pod.spec as Obj | undefined) ?? {};
     const restartPolicy = String(spec.restartPolicy ?? 'Always');
     const previous = ((pod.status as Obj | undefined)?.containerStatuses as Obj[] | undefined) ?? [];
+    const access = this.o.inCluster?.();
+    const account =
+      access &&
+      mountedServiceAccount(this.o.store, this.o.store.resourceTypeFor('v1', 'ServiceAccount'), pod);
+    const inCluster = access && account ? mountServiceAccount(access, this.o.dir, pod, account) : {};
     for (const cs of (spec.containers as Obj[] | undefined) ?? []) {
       const c = new ContainerRuntime(cs, {
         pod,
@@ -374,6 +387,7 @@ export class PodRunner {
             {
               PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
               HOME: process.env.HOME ?? '/tmp',
+              ...inCluster,
               ...c_mappingEnv(this.o.imageMappings, cs),
             },
           ),
@@ -396,6 +410,7 @@ export class PodRunner {
       if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
       this.written.delete(k);
       for (const c of rt.containers) for (let i = 0; i <= c.restartCount; i++) removeLogs(c.logPath(i));
+      unmountServiceAccount(this.o.dir, rt.pod);
     })();
     return rt.terminating;
   }

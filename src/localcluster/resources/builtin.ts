@@ -83,6 +83,10 @@ export const BUILTIN_RESOURCES: ResourceInfo[] = [
   r('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
   r('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   r('batch', 'v1', 'Job', 'jobs', true, { categories: ALL, subresources: ['status'] }),
+  r('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
+  r('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
+  r('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
   r('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
     shortNames: ['crd', 'crds'],
     subresources: ['status'],
