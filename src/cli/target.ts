@@ -57,7 +57,10 @@ export async function connectEnvironment(
   const env = getEnvironment(platform, environment);
   const namespace = namespaceFor(platform, environment);
   let localKubeconfig: string | undefined;
-  if ((env.cluster ?? 'local') === 'local') {
+  // slipway in a pod: `cluster: local` is the cluster it runs in, reached as its ServiceAccount.
+  const { inClusterConfig } = await import('../kube/transport.ts');
+  const inCluster = inClusterConfig() !== undefined;
+  if ((env.cluster ?? 'local') === 'local' && !inCluster) {
     localKubeconfig = runningLocalCluster(platform.dir);
     if (!localKubeconfig) {
       if (o.start === false) return undefined;
@@ -65,7 +68,9 @@ export async function connectEnvironment(
     }
   }
   const { connect } = await import('../kube/client.ts');
-  const client = await connect(resolveTarget(env, namespace, localKubeconfig ? { localKubeconfig } : {}));
+  const client = await connect(
+    resolveTarget(env, namespace, localKubeconfig ? { localKubeconfig } : inCluster ? { inCluster } : {}),
+  );
   await client.ensureNamespace(namespace);
   return client;
 }

@@ -12,6 +12,8 @@ import { startWatch, type WatchOptions } from './watch.ts';
 export interface KubeTarget {
   kubeconfigPath?: string;
   context?: string;
+  /** The cluster this process runs in, through its pod's ServiceAccount (no kubeconfig). */
+  inCluster?: boolean;
   /** The default namespace for namespaced objects that do not name one. */
   namespace: string;
 }
@@ -368,14 +370,21 @@ export function createClient(
     async prune(o) {
       const deleted: string[] = [];
       for (const k of o.kinds) {
-        if (!(await resourceOf(k.apiVersion, k.kind))) continue; // the cluster cannot hold any
+        const r = await resourceOf(k.apiVersion, k.kind);
+        if (!r) continue; // the cluster cannot hold any
+        // A cluster-scoped object (a ClusterRole) is kept by kind and name, whatever namespace the
+        // caller's key gave it.
+        const clusterKept = new Set(
+          [...o.keep].filter((x) => x.startsWith(`${k.kind}/`)).map((x) => x.slice(x.lastIndexOf('/') + 1)),
+        );
         const items = await client.list(k.apiVersion, k.kind, {
           labelSelector: o.labelSelector,
           ...(o.namespace ? { namespace: o.namespace } : {}),
         });
         for (const it of items) {
           const key = ref(k.kind, it.metadata.name ?? '', it.metadata.namespace);
-          if (o.keep.has(key) || it.metadata.deletionTimestamp) continue;
+          const kept = r.namespaced ? o.keep.has(key) : clusterKept.has(it.metadata.name ?? '');
+          if (kept || it.metadata.deletionTimestamp) continue;
           if (await client.delete(k.apiVersion, k.kind, it.metadata.name ?? '', it.metadata.namespace))
             deleted.push(key);
         }

@@ -2,6 +2,7 @@
 // plugins) and sends requests with node:http(s) using the agent and headers it prepares. slipway does
 // not use client-node's typed API classes: they turn timestamps into Date objects and drop fields
 // they do not model, and a release orchestrator must send and read objects exactly as written.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { usageError } from '../shared/errors.ts';
@@ -10,6 +11,24 @@ import { KubeHttpError } from './errors.ts';
 export interface KubeconfigChoice {
   kubeconfigPath?: string;
   context?: string;
+  /** The cluster this process runs in, as its pod's ServiceAccount (inClusterConfig). */
+  inCluster?: boolean;
+}
+
+const SERVICEACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * Running in a pod: KUBERNETES_SERVICE_HOST/PORT and the ServiceAccount token that the kubelet
+ * mounts. The local cluster's pods are host processes: their files live under $SLIPWAY_POD_ROOT and
+ * its API server speaks plain HTTP (no ca.crt). Undefined outside a pod.
+ */
+export function inClusterConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): { pathPrefix: string; localCluster: boolean } | undefined {
+  if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) return undefined;
+  const pathPrefix = env.SLIPWAY_POD_ROOT ?? '';
+  if (!existsSync(`${pathPrefix}${SERVICEACCOUNT_DIR}/token`)) return undefined;
+  return { pathPrefix, localCluster: pathPrefix !== '' };
 }
 
 export interface HttpAnswer {
@@ -47,6 +66,7 @@ type KubeConfigLike = import('@kubernetes/client-node').KubeConfig;
 export async function loadKubeconfig(choice: KubeconfigChoice): Promise<KubeConfigLike> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
+  if (choice.inCluster) return loadInCluster(kc);
   try {
     if (choice.kubeconfigPath) kc.loadFromFile(choice.kubeconfigPath);
     else kc.loadFromDefault();
@@ -82,6 +102,29 @@ export async function loadKubeconfig(choice: KubeconfigChoice): Promise<KubeConf
     throw usageError('the kubeconfig has no current context with a cluster server', {
       details: names.map((n) => `available: ${n}`),
       hint: 'Name a context in cluster.context of the environment, or run `slipway cluster up`.',
+    });
+  }
+  return kc;
+}
+
+/** client-node's loadFromCluster; for the local cluster's pods its files and plain-HTTP server. */
+function loadInCluster(kc: KubeConfigLike): KubeConfigLike {
+  const ic = inClusterConfig();
+  if (!ic) {
+    throw usageError('not running in a pod: no KUBERNETES_SERVICE_HOST or no ServiceAccount token', {
+      hint: `In-cluster access needs the pod's token at ${SERVICEACCOUNT_DIR}/token (automountServiceAccountToken).`,
+    });
+  }
+  kc.loadFromCluster(ic.pathPrefix);
+  if (ic.localCluster) {
+    const host = process.env.KUBERNETES_SERVICE_HOST;
+    const cluster = { ...kc.clusters[0]!, server: `http://${host}:${process.env.KUBERNETES_SERVICE_PORT}` };
+    delete (cluster as { caFile?: string }).caFile;
+    kc.loadFromOptions({
+      clusters: [cluster],
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.getCurrentContext(),
     });
   }
   return kc;
