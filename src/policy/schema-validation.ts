@@ -51,6 +51,12 @@ const BUILTIN: Record<string, { module: string; className: string }> = {
     className: 'NetworkPolicy',
   },
   'batch/v1/Job': { module: 'kubernetes-models/batch/v1/Job', className: 'Job' },
+  ...Object.fromEntries(
+    ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'].map((k) => [
+      `rbac.authorization.k8s.io/v1/${k}`,
+      { module: `kubernetes-models/rbac.authorization.k8s.io/v1/${k}`, className: k },
+    ]),
+  ),
 };
 
 const CUSTOM = new Map<string, CustomKind>();

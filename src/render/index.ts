@@ -9,6 +9,7 @@ import { renderHpa } from './hpa.ts';
 import { renderIngress } from './ingress.ts';
 import { renderNetworkPolicy } from './networkpolicy.ts';
 import { renderPdb } from './pdb.ts';
+import { renderRbac } from './rbac.ts';
 import { renderSecret } from './secret.ts';
 import { renderExternalSecret, renderSealedSecret } from './secret-provider.ts';
 import { renderServices } from './service.ts';
@@ -104,6 +105,7 @@ export function renderService(ctx: ChartContext): KubeObject[] {
     ...renderNetworkPolicy(ctx),
     ...renderPdb(ctx),
     ...renderServiceAccount(ctx),
+    ...renderRbac(ctx),
     ...renderSecret(ctx),
     ...renderExternalSecret(ctx),
     ...renderSealedSecret(ctx),

@@ -19,6 +19,10 @@ export const ROOT_KINDS: Record<string, string> = {
   'networking.k8s.io/v1/Ingress': 'networking.k8s.io/v1/Ingress.d.ts',
   'networking.k8s.io/v1/NetworkPolicy': 'networking.k8s.io/v1/NetworkPolicy.d.ts',
   'batch/v1/Job': 'batch/v1/Job.d.ts',
+  'rbac.authorization.k8s.io/v1/Role': 'rbac.authorization.k8s.io/v1/Role.d.ts',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'rbac.authorization.k8s.io/v1/RoleBinding.d.ts',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'rbac.authorization.k8s.io/v1/ClusterRole.d.ts',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'rbac.authorization.k8s.io/v1/ClusterRoleBinding.d.ts',
 };
 
 function packageRoot(): string {

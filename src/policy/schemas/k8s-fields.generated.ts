@@ -11,6 +11,10 @@ export const K8S_ROOTS: Record<string, string> = {
   'networking.k8s.io/v1/Ingress': 'ApiNetworkingV1Ingress',
   'networking.k8s.io/v1/NetworkPolicy': 'ApiNetworkingV1NetworkPolicy',
   'batch/v1/Job': 'ApiBatchV1Job',
+  'rbac.authorization.k8s.io/v1/Role': 'ApiRbacV1Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'ApiRbacV1RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ApiRbacV1ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ApiRbacV1ClusterRoleBinding',
 };
 export const K8S_TYPES: Record<string, Record<string, string>> = {
   ApiAppsV1Deployment: {
@@ -793,6 +797,37 @@ export const K8S_TYPES: Record<string, Record<string, string>> = {
     expectedPods: '',
     observedGeneration: '',
   },
+  ApiRbacV1AggregationRule: { clusterRoleSelectors: '[]ApimachineryPkgApisMetaV1LabelSelector' },
+  ApiRbacV1ClusterRole: {
+    aggregationRule: 'ApiRbacV1AggregationRule',
+    apiVersion: '',
+    kind: '',
+    metadata: 'ApimachineryPkgApisMetaV1ObjectMeta',
+    rules: '[]ApiRbacV1PolicyRule',
+  },
+  ApiRbacV1ClusterRoleBinding: {
+    apiVersion: '',
+    kind: '',
+    metadata: 'ApimachineryPkgApisMetaV1ObjectMeta',
+    roleRef: 'ApiRbacV1RoleRef',
+    subjects: '[]ApiRbacV1Subject',
+  },
+  ApiRbacV1PolicyRule: { apiGroups: '', nonResourceURLs: '', resourceNames: '', resources: '', verbs: '' },
+  ApiRbacV1Role: {
+    apiVersion: '',
+    kind: '',
+    metadata: 'ApimachineryPkgApisMetaV1ObjectMeta',
+    rules: '[]ApiRbacV1PolicyRule',
+  },
+  ApiRbacV1RoleBinding: {
+    apiVersion: '',
+    kind: '',
+    metadata: 'ApimachineryPkgApisMetaV1ObjectMeta',
+    roleRef: 'ApiRbacV1RoleRef',
+    subjects: '[]ApiRbacV1Subject',
+  },
+  ApiRbacV1RoleRef: { apiGroup: '', kind: '', name: '' },
+  ApiRbacV1Subject: { apiGroup: '', kind: '', name: '', namespace: '' },
   ApimachineryPkgApisMetaV1Condition: {
     lastTransitionTime: '',
     message: '',
