@@ -154,13 +154,14 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   const kinds = resolveKinds(store);
   const tokens = createTokenIssuer(loadSigningKey(o.dir));
   let apiPort: number | undefined;
+  const selfMappings = selfImageMappings();
 
   const runner = new PodRunner({
     store,
     kinds,
     dir: o.dir,
     // slipway's own image last: a platform's mapping of the same name wins.
-    imageMappings: [...(o.imageMappings ?? []), ...selfImageMappings()],
+    imageMappings: [...(o.imageMappings ?? []), ...selfMappings],
     inCluster: () => (apiPort === undefined ? undefined : { host: '127.0.0.1', port: apiPort, tokens }),
     recorder: createEventRecorder(store, kinds.event, 'kubelet'),
     ...(o.backoffBaseMs !== undefined ? { backoffBaseMs: o.backoffBaseMs } : {}),
@@ -203,6 +204,16 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     );
     stopped.push(() => api.close());
     apiPort = api.port;
+    // Before the pods too: slipway's own pods get its URL for the mesh metrics of their analyses.
+    const metrics = new MeshMetrics();
+    let statusFn: () => ClusterStatus = () => {
+      throw new Error('not started');
+    };
+    const metricsServer = await onPort('metrics', o.metricsPort, remembered.metricsPort, notes, (port) =>
+      startMetricsServer(metrics, '127.0.0.1', port, { '/status': () => statusFn() }),
+    );
+    stopped.push(() => metricsServer.close());
+    for (const m of selfMappings) m.env = { ...m.env, SLIPWAY_METRICS_URL: metricsServer.url };
     const controllers = startControllers({
       store,
       kinds,
@@ -216,18 +227,9 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     // After the runner (stopped before it): a clean stop ends the pods itself.
     const watchdog = startWatchdog(join(o.dir, 'pids.json'), { log });
     stopped.push(() => watchdog.stop());
-    const metrics = new MeshMetrics();
     const proxy = new ServiceProxy({ store, kinds, metrics, onError: log });
     proxy.start();
     stopped.push(() => proxy.stop());
-
-    let statusFn: () => ClusterStatus = () => {
-      throw new Error('not started');
-    };
-    const metricsServer = await onPort('metrics', o.metricsPort, remembered.metricsPort, notes, (port) =>
-      startMetricsServer(metrics, '127.0.0.1', port, { '/status': () => statusFn() }),
-    );
-    stopped.push(() => metricsServer.close());
     for (const n of notes) log(n);
     saveClusterPorts(o.dir, { port: api.port, metricsPort: metricsServer.port });
 
