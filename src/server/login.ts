@@ -9,6 +9,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import * as client from 'openid-client';
 import { SlipwayError } from '../shared/errors.ts';
 import { type Authenticator, type Caller, SESSION_COOKIE } from './auth.ts';
+import { cliLoginRoutes } from './cli-login.ts';
 import { callerFromClaims, type OidcIssuer } from './oidc.ts';
 import { problemResponse } from './problem.ts';
 
@@ -53,6 +54,8 @@ export class BrowserLogin implements Authenticator {
   routes(): Hono {
     const app = new Hono();
     app.onError((err) => problemResponse(err));
+    // `slipway login`: the CLI's loopback flow, exchanged here with this server's client.
+    app.route('/cli', cliLoginRoutes(this.issuer));
 
     app.get('/login', async (c) => {
       this.prune();

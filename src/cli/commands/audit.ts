@@ -12,8 +12,10 @@ import { type AuditVerification, auditHead, readAudit, verifyAudit } from '../..
 import { isDuration, parseDuration } from '../../shared/duration.ts';
 import { type SlipwayError, usageError } from '../../shared/errors.ts';
 import { isNoStore } from '../../store/schema.ts';
-import { AUDIT_ACTIONS, type AuditAction } from '../../store/types.ts';
+import { AUDIT_ACTIONS, type AuditAction, type AuditRecord } from '../../store/types.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
+import { refuseOptions, remoteApi } from '../remote/modes.ts';
+import { remoteAudit } from '../remote/reads.ts';
 import { withSession } from '../session.ts';
 import { connectEnvironment } from '../target.ts';
 
@@ -88,6 +90,33 @@ function detailText(d: Record<string, unknown>): string {
     .join(' ');
 }
 
+/** The audit table (or JSON) of `slipway audit`, local or through a server. */
+export function printAuditEntries(entries: AuditRecord[], format: string): void {
+  if (format === 'json') {
+    printJson(entries);
+    return;
+  }
+  if (entries.length === 0) {
+    process.stdout.write('no audit entries\n');
+    return;
+  }
+  const table = new Table({
+    head: ['SEQ', 'TIME', 'ACTOR', 'ACTION', 'ENV', 'SERVICE', 'DETAIL'],
+    style: { head: [], border: [] },
+  });
+  for (const e of entries)
+    table.push([
+      e.seq,
+      e.at.replace('T', ' ').slice(0, 19),
+      e.actor,
+      e.action,
+      e.environment ?? '',
+      e.service ?? '',
+      detailText(e.detail),
+    ]);
+  process.stdout.write(`${table.toString()}\n`);
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('audit')
@@ -116,6 +145,23 @@ export function registerAudit(program: Command): void {
       if (options.action !== undefined && !AUDIT_ACTIONS.includes(options.action as AuditAction))
         throw usageError(`--action must be one of ${AUDIT_ACTIONS.join(', ')}`);
       const verify = verifyWord === 'verify' || options.verify;
+      const api = remoteApi(command);
+      if (api) {
+        refuseOptions('audit', {
+          verify: verify,
+          '--head': options.head,
+          '--anchor': options.anchor !== undefined,
+          '--store': options.store !== undefined,
+        });
+        const query = {
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.service ? { service: options.service } : {}),
+          ...(options.action ? { action: options.action } : {}),
+          ...(options.since ? { since: parseSince(options.since, new Date()) } : {}),
+        };
+        printAuditEntries(await remoteAudit(api, query), format);
+        return;
+      }
       try {
         await withSession(command, { store: options.store, readOnly: true }, async ({ ctx }) => {
           if (options.head) {
@@ -143,29 +189,7 @@ export function registerAudit(program: Command): void {
             ...(options.action ? { action: options.action as AuditAction } : {}),
             ...(options.since ? { since: parseSince(options.since, ctx.now) } : {}),
           });
-          if (format === 'json') {
-            printJson(entries);
-            return;
-          }
-          if (entries.length === 0) {
-            process.stdout.write('no audit entries\n');
-            return;
-          }
-          const table = new Table({
-            head: ['SEQ', 'TIME', 'ACTOR', 'ACTION', 'ENV', 'SERVICE', 'DETAIL'],
-            style: { head: [], border: [] },
-          });
-          for (const e of entries)
-            table.push([
-              e.seq,
-              e.at.replace('T', ' ').slice(0, 19),
-              e.actor,
-              e.action,
-              e.environment ?? '',
-              e.service ?? '',
-              detailText(e.detail),
-            ]);
-          process.stdout.write(`${table.toString()}\n`);
+          printAuditEntries(entries, format);
         });
       } catch (e) {
         if (!(verify && isNoStore(e))) throw e;

@@ -7,6 +7,8 @@ import { deployService } from '../../operations/release.ts';
 import { parseDuration } from '../../release/plan.ts';
 import { printOutcome, withLiveView } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
+import { remoteApi } from '../remote/modes.ts';
+import { remoteDeploy } from '../remote/releases.ts';
 import { STORE_HELP, withSession } from '../session.ts';
 import { overridesFrom, withValueFlags } from '../value-flags.ts';
 
@@ -42,6 +44,11 @@ export function registerDeploy(program: Command): void {
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
+      const api = remoteApi(command);
+      if (api) {
+        await remoteDeploy(api, service, options, format);
+        return;
+      }
       const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
       await withSession(command, { store: options.store, format }, async ({ ctx }) => {
         const r = await withLiveView(`deploy ${service} to ${options.env}`, format, (events) =>

@@ -17,6 +17,9 @@ import {
 import { freezeInForce, freezeUntil } from '../../promotion/freeze.ts';
 import { usageError } from '../../shared/errors.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
+import { remoteDeclareFreeze, remoteFreezeList, remoteLiftFreezes } from '../remote/decisions.ts';
+import { refuseOptions, remoteApi } from '../remote/modes.ts';
+import { environmentsOf } from '../remote/reads.ts';
 import { STORE_HELP, withSession } from '../session.ts';
 
 /** `--env E` or `--all`, exactly one. */
@@ -34,7 +37,7 @@ function declaredLine(f: DeclaredFreeze): string {
   return `${f.environment} frozen (#${f.id}) ${until}: ${f.reason}\n`;
 }
 
-function liftedLine(l: LiftedFreezes): string {
+function liftedLine(l: Pick<LiftedFreezes, 'environment' | 'lifted'>): string {
   return `${l.environment}: lifted ${l.lifted.map((f) => `#${f.id}`).join(', ')}\n`;
 }
 
@@ -60,6 +63,33 @@ export function registerFreeze(program: Command): void {
       const format = parseOutputFormat(options.output);
       const env = scope(options, 'freeze');
       const readOnly = options.list;
+      const api = remoteApi(command);
+      if (api) {
+        refuseOptions('freeze', { '--store': options.store !== undefined });
+        if (options.list) {
+          const envs = env === undefined ? await environmentsOf(command, 'freeze --list --all') : [env];
+          const all = await remoteFreezeList(api, envs);
+          if (format !== 'json')
+            for (const f of all)
+              process.stdout.write(
+                f.inForce
+                  ? `${f.environment} is frozen: ${f.inForce.name} ${freezeUntil(f.inForce)}\n`
+                  : `${f.environment} is not frozen\n`,
+              );
+          else printJson(env === undefined ? all : { inForce: all[0]!.inForce, declared: all[0]!.declared });
+          return;
+        }
+        if (options.reason === undefined)
+          throw usageError('freeze needs --reason', { hint: 'e.g. --reason "incident INC-4711"' });
+        const declared = await remoteDeclareFreeze(api, env, {
+          reason: options.reason,
+          duration: options.for,
+        });
+        if (format === 'json') printJson(env === undefined ? declared : declared[0]);
+        else for (const f of declared) process.stdout.write(declaredLine(f));
+        warnNotTold(declared);
+        return;
+      }
       await withSession(command, { store: options.store, readOnly }, async ({ ctx }) => {
         if (options.list) {
           const names = env === undefined ? ctx.platform.environments.map((e) => e.name) : [env];
@@ -103,6 +133,15 @@ export function registerFreeze(program: Command): void {
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
       const env = scope(options, 'unfreeze');
+      const api = remoteApi(command);
+      if (api) {
+        refuseOptions('unfreeze', { '--store': options.store !== undefined });
+        const lifted = await remoteLiftFreezes(api, env, options.reason);
+        if (format === 'json') printJson(env === undefined ? lifted : lifted[0]!.lifted);
+        else for (const l of lifted) process.stdout.write(liftedLine(l));
+        warnNotTold(lifted);
+        return;
+      }
       await withSession(command, { store: options.store }, async ({ ctx }) => {
         const input = { reason: options.reason };
         const lifted =

@@ -3,8 +3,11 @@
 // go through the gate operation (role, freeze, audit).
 import type { Command } from '@commander-js/extra-typings';
 import { type GateKind, gateRelease } from '../../operations/release.ts';
+import type { GateOutcome } from '../../release/strategies/canary-gates.ts';
 import { consoleEvents } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
+import { remoteApi } from '../remote/modes.ts';
+import { remoteGate } from '../remote/releases.ts';
 import { STORE_HELP, withSession } from '../session.ts';
 
 export interface GateArgs {
@@ -19,6 +22,11 @@ export interface GateArgs {
 }
 
 export async function gate(a: GateArgs): Promise<void> {
+  const api = remoteApi(a.command);
+  if (api) {
+    printGate(await remoteGate(api, a), a.action, a.format);
+    return;
+  }
   await withSession(a.command, { store: a.store, format: a.format }, async ({ ctx }) => {
     const events = consoleEvents(a.format);
     const r = await gateRelease(
@@ -31,15 +39,20 @@ export async function gate(a: GateArgs): Promise<void> {
         overrideFreeze: a.overrideFreeze,
       },
     );
-    if (a.format === 'json') {
-      process.stdout.write(
-        `${JSON.stringify({ event: 'result', action: a.action, revision: r.revision, message: r.message, status: r.record?.status })}\n`,
-      );
-    } else process.stdout.write(`${r.message}\n`);
-    // An aborted release is a failed one (exit 0: abort did what was asked); a promote that ended in a
-    // failed release is exit 1.
-    if (r.record?.status === 'failed' && a.action !== 'abort') process.exitCode = 1;
+    printGate(r, a.action, a.format);
   });
+}
+
+/** What a gate did, local or through a server. */
+export function printGate(r: GateOutcome, action: GateKind, format: 'text' | 'json'): void {
+  if (format === 'json') {
+    process.stdout.write(
+      `${JSON.stringify({ event: 'result', action, revision: r.revision, message: r.message, status: r.record?.status })}\n`,
+    );
+  } else process.stdout.write(`${r.message}\n`);
+  // An aborted release is a failed one (exit 0: abort did what was asked); a promote that ended in a
+  // failed release is exit 1.
+  if (r.record?.status === 'failed' && action !== 'abort') process.exitCode = 1;
 }
 
 export function registerGates(program: Command): void {

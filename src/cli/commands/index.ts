@@ -13,12 +13,14 @@ import { registerGates } from './gates.ts';
 import { registerHistory } from './history.ts';
 import { registerInit } from './init.ts';
 import { registerLint } from './lint.ts';
+import { registerLogin } from './login.ts';
 import { registerPlan } from './plan.ts';
 import { registerPromote } from './promote.ts';
 import { registerReleaseNotes } from './release-notes.ts';
 import { registerRender } from './render.ts';
 import { registerResume } from './resume.ts';
 import { registerRollback } from './rollback.ts';
+import { registerRuns } from './runs.ts';
 import { registerServe } from './serve.ts';
 import { registerStatus } from './status.ts';
 import { registerToken } from './token.ts';
@@ -48,6 +50,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerReleaseNotes,
   registerServe,
   registerToken,
+  registerLogin,
+  registerRuns,
   registerCluster,
   registerDemo,
 ];

@@ -12,10 +12,13 @@ import { actorName, eligibleApprovers, whoMay } from '../../promotion/index.ts';
 import { usageError } from '../../shared/errors.ts';
 import type { PromotionRecord } from '../../store/types.ts';
 import { color, parseOutputFormat, printJson } from '../output.ts';
+import { mayApproveFrom, remotePromote } from '../remote/decisions.ts';
+import { refuseOptions, remoteApi } from '../remote/modes.ts';
+import { localPlatform } from '../remote/reads.ts';
 import { STORE_HELP, withSession } from '../session.ts';
 import { gate } from './gates.ts';
 
-export function whoMayApprove(ctx: OperationContext, p: PromotionRecord): string {
+export function whoMayApprove(ctx: Pick<OperationContext, 'platform'>, p: PromotionRecord): string {
   const requester = p.requester;
   const eligible = eligibleApprovers(ctx.platform, p.to, requester);
   return eligible ? eligible.join(', ') : `${whoMay(ctx.platform, p.to, 'approve')} (not ${requester})`;
@@ -97,6 +100,39 @@ export function checkPullRequestOptions(o: {
     throw usageError('--pull-request releases nothing already; leave out --no-deploy');
 }
 
+/** A promotion requested (who may approve) or approved and run, local or through a server. */
+async function printPromoted(
+  p: PromotionRecord,
+  run: PromotionRunResult | undefined,
+  format: 'text' | 'json',
+  o: { pullRequest: boolean; descriptionFile?: string | undefined; requester: string; mayApprove: string },
+): Promise<void> {
+  const versions = Object.entries(p.versions)
+    .map(([s, v]) => `${s} ${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}`.trim())
+    .join(', ');
+  if (p.status === 'requested') {
+    if (format === 'json') {
+      printJson({ promotion: p, mayApprove: o.mayApprove });
+      return;
+    }
+    process.stdout.write(
+      `promotion #${p.id} requested: ${versions} from ${p.from} to ${p.to}${p.hotfix ? ' (hotfix)' : ''}\n` +
+        `it needs ${p.approvalsNeeded} approval${p.approvalsNeeded === 1 ? '' : 's'} by distinct people other than ${o.requester}; who may approve: ${o.mayApprove}\n` +
+        `approve with: slipway approve ${p.id}${o.pullRequest ? ' --pull-request' : ''}${p.expiresAt ? ` (before ${p.expiresAt})` : ''}\n` +
+        (o.pullRequest
+          ? 'the branch and the pull request description are written when it is approved\n'
+          : ''),
+    );
+    return;
+  }
+  // With --pull-request stdout carries the description alone.
+  if (format === 'text')
+    (o.pullRequest ? process.stderr : process.stdout).write(
+      `promotion #${p.id} approved: ${versions} from ${p.from} to ${p.to}\n`,
+    );
+  if (run) await printRun(run, format, { descriptionFile: o.descriptionFile });
+}
+
 export function registerPromote(program: Command): void {
   program
     .command('promote')
@@ -173,6 +209,35 @@ export function registerPromote(program: Command): void {
       if (options.all && service) throw usageError('name a service or give --all, not both');
       if (!options.all && !service) throw usageError('name the service to promote, or give --all');
       const name = options.all ? 'all' : service!;
+      const api = remoteApi(command);
+      if (api) {
+        refuseOptions('promote', {
+          '--commit': options.commit,
+          '--no-deploy': !options.deploy,
+          '--pull-request': options.pullRequest,
+          '--store': options.store !== undefined,
+        });
+        const d = await remotePromote(
+          api,
+          {
+            service: name,
+            from: options.from,
+            to: options.to,
+            version: options.tag,
+            reason: options.reason,
+            hotfix: options.hotfix,
+          },
+          format,
+        );
+        if (d.ran && !d.outcome) return; // detached
+        const p = d.ran ? d.outcome!.promotion : d.value;
+        await printPromoted(p, d.ran ? d.outcome!.run : undefined, format, {
+          ...options,
+          requester: p.requester,
+          mayApprove: mayApproveFrom(await localPlatform(command), p, whoMayApprove),
+        });
+        return;
+      }
       await withSession(command, { store: options.store, format }, async ({ ctx }) => {
         const { promotion: p, run } = await promote(
           ctx,
@@ -186,30 +251,11 @@ export function registerPromote(program: Command): void {
           },
           { commit: options.commit, deploy: options.deploy, pullRequest: options.pullRequest },
         );
-        const versions = Object.entries(p.versions)
-          .map(([s, v]) => `${s} ${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}`.trim())
-          .join(', ');
-        if (p.status === 'requested') {
-          if (format === 'json') {
-            printJson({ promotion: p, mayApprove: whoMayApprove(ctx, p) });
-            return;
-          }
-          process.stdout.write(
-            `promotion #${p.id} requested: ${versions} from ${p.from} to ${p.to}${p.hotfix ? ' (hotfix)' : ''}\n` +
-              `it needs ${p.approvalsNeeded} approval${p.approvalsNeeded === 1 ? '' : 's'} by distinct people other than ${actorName(ctx.platform, ctx.user)}; who may approve: ${whoMayApprove(ctx, p)}\n` +
-              `approve with: slipway approve ${p.id}${options.pullRequest ? ' --pull-request' : ''}${p.expiresAt ? ` (before ${p.expiresAt})` : ''}\n` +
-              (options.pullRequest
-                ? 'the branch and the pull request description are written when it is approved\n'
-                : ''),
-          );
-          return;
-        }
-        // With --pull-request stdout carries the description alone.
-        if (format === 'text')
-          (options.pullRequest ? process.stderr : process.stdout).write(
-            `promotion #${p.id} approved: ${versions} from ${p.from} to ${p.to}\n`,
-          );
-        if (run) await printRun(run, format, { descriptionFile: options.descriptionFile });
+        await printPromoted(p, run, format, {
+          ...options,
+          requester: actorName(ctx.platform, ctx.user),
+          mayApprove: whoMayApprove(ctx, p),
+        });
       });
     });
 }

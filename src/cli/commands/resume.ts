@@ -3,10 +3,26 @@
 // operation and its gates (role, freeze, audit).
 import type { Command } from '@commander-js/extra-typings';
 import { resumeRelease } from '../../operations/release.ts';
+import type { ReleaseRecord } from '../../release/history.ts';
 import { parseDuration } from '../../release/plan.ts';
 import { printOutcome, withLiveView } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
+import { remoteApi } from '../remote/modes.ts';
+import { remoteResume } from '../remote/releases.ts';
 import { STORE_HELP, withSession } from '../session.ts';
+
+/** What resume did, local or through a server. */
+function printResumed(
+  r: ReleaseRecord | undefined,
+  service: string,
+  env: string,
+  format: 'text' | 'json',
+): void {
+  if (r) printOutcome(r, format, 'resumed release');
+  else if (format === 'json')
+    process.stdout.write(`${JSON.stringify({ event: 'result', resumed: false })}\n`);
+  else process.stdout.write(`nothing to resume: no interrupted release of ${service} in ${env}\n`);
+}
 
 export function registerResume(program: Command): void {
   program
@@ -23,6 +39,12 @@ export function registerResume(program: Command): void {
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
+      const api = remoteApi(command);
+      if (api) {
+        const done = await remoteResume(api, service, options, format);
+        if (done.done) printResumed(done.record, service, options.env, format);
+        return;
+      }
       const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
       await withSession(command, { store: options.store, format }, async ({ ctx }) => {
         const r = await withLiveView(`resume ${service} in ${options.env}`, format, (events) =>
@@ -31,11 +53,7 @@ export function registerResume(program: Command): void {
             { service, environment: options.env, timeoutMs, overrideFreeze: options.overrideFreeze },
           ),
         );
-        if (r) printOutcome(r, format, 'resumed release');
-        else if (format === 'json')
-          process.stdout.write(`${JSON.stringify({ event: 'result', resumed: false })}\n`);
-        else
-          process.stdout.write(`nothing to resume: no interrupted release of ${service} in ${options.env}\n`);
+        printResumed(r, service, options.env, format);
       });
     });
 }

@@ -7,6 +7,8 @@ import { parseDuration } from '../../release/plan.ts';
 import { usageError } from '../../shared/errors.ts';
 import { printOutcome, withLiveView } from '../events.ts';
 import { parseOutputFormat } from '../output.ts';
+import { remoteApi } from '../remote/modes.ts';
+import { remoteRollback } from '../remote/releases.ts';
 import { STORE_HELP, withSession } from '../session.ts';
 
 export function registerRollback(program: Command): void {
@@ -29,6 +31,11 @@ export function registerRollback(program: Command): void {
       const to = options.to === undefined ? undefined : Number(options.to);
       if (to !== undefined && !(Number.isInteger(to) && to > 0))
         throw usageError(`--to must be a revision number, not "${options.to}"`);
+      const api = remoteApi(command);
+      if (api) {
+        await remoteRollback(api, service, { ...options, to }, format);
+        return;
+      }
       const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
       await withSession(command, { store: options.store, format }, async ({ ctx }) => {
         const r = await withLiveView(`roll back ${service} in ${options.env}`, format, (events) =>

@@ -7,6 +7,8 @@ import { silentEvents } from '../../release/types.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import { consoleEvents } from '../events.ts';
 import { color, parseOutputFormat, plainTable, printJson } from '../output.ts';
+import { remoteApi } from '../remote/modes.ts';
+import { remoteStatus } from '../remote/reads.ts';
 import { connectEnvironment } from '../target.ts';
 
 function age(iso: string | undefined, now: number): string {
@@ -59,6 +61,42 @@ function imageCell(r: ServiceStatus): string {
   return r.imagesDiffer ? `${color.red(images)} (not as recorded)` : images;
 }
 
+export type StatusRow = ServiceStatus | { environment: string; unreachable: string };
+
+/** The status table (or JSON) of `slipway status`, local or through a server. */
+export function printStatus(rows: StatusRow[], format: string): void {
+  if (format === 'json') {
+    printJson(rows);
+    return;
+  }
+  const now = Date.now();
+  // IMAGE is what the live pod templates run, beside the VERSION the release history recorded.
+  const columns = ['SERVICE', 'ENV', 'REVISION', 'VERSION', 'IMAGE', 'HEALTH', 'AGE', 'RELEASE'];
+  const table = plainTable(columns);
+  for (const r of rows) {
+    if ('unreachable' in r) {
+      table.push(['*', r.environment, '', '', '', color.dim('unreachable'), '', r.unreachable]);
+      continue;
+    }
+    const release = r.inProgress
+      ? `${r.inProgress.stale ? color.red('interrupted') : color.yellow('in progress')} by ${r.inProgress.holder}${r.inProgress.reason ? ` (${r.inProgress.reason})` : ''}${r.inProgress.stale ? ' — run slipway resume' : ''}`
+      : r.latest
+        ? `revision ${r.latest.revision} ${r.latest.status}${r.latest.failure ? `: ${r.latest.failure.slice(0, 60)}` : ''}`
+        : '';
+    table.push([
+      r.service,
+      r.environment,
+      r.revision === undefined ? '-' : String(r.revision),
+      r.version ?? '-',
+      imageCell(r),
+      (HEALTH_COLOR[r.health.status] ?? ((s: string) => s))(r.health.status),
+      age(r.deployedAt, now),
+      release,
+    ]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+}
+
 export function registerStatus(program: Command): void {
   program
     .command('status')
@@ -68,10 +106,15 @@ export function registerStatus(program: Command): void {
     .option('--no-resume', 'only report interrupted releases; do not finish them')
     .action(async (options, command) => {
       const format = parseOutputFormat(options.output);
+      const api = remoteApi(command);
+      if (api) {
+        printStatus(await remoteStatus(api, command, options.env), format);
+        return;
+      }
       const platform = await loadPlatform((command.optsWithGlobals() as { dir?: string }).dir ?? '.');
       const { releaseStatus } = await import('../../release/index.ts');
       const envs = options.env ? [options.env] : platform.environments.map((e) => e.name);
-      const rows: Array<ServiceStatus | { environment: string; unreachable: string }> = [];
+      const rows: StatusRow[] = [];
       for (const environment of envs) {
         try {
           const client = await connectEnvironment(platform, environment, { start: false });
@@ -96,35 +139,6 @@ export function registerStatus(program: Command): void {
           rows.push({ environment, unreachable: e instanceof Error ? e.message : String(e) });
         }
       }
-      if (format === 'json') {
-        printJson(rows);
-        return;
-      }
-      const now = Date.now();
-      // IMAGE is what the live pod templates run, beside the VERSION the release history recorded.
-      const columns = ['SERVICE', 'ENV', 'REVISION', 'VERSION', 'IMAGE', 'HEALTH', 'AGE', 'RELEASE'];
-      const table = plainTable(columns);
-      for (const r of rows) {
-        if ('unreachable' in r) {
-          table.push(['*', r.environment, '', '', '', color.dim('unreachable'), '', r.unreachable]);
-          continue;
-        }
-        const release = r.inProgress
-          ? `${r.inProgress.stale ? color.red('interrupted') : color.yellow('in progress')} by ${r.inProgress.holder}${r.inProgress.reason ? ` (${r.inProgress.reason})` : ''}${r.inProgress.stale ? ' — run slipway resume' : ''}`
-          : r.latest
-            ? `revision ${r.latest.revision} ${r.latest.status}${r.latest.failure ? `: ${r.latest.failure.slice(0, 60)}` : ''}`
-            : '';
-        table.push([
-          r.service,
-          r.environment,
-          r.revision === undefined ? '-' : String(r.revision),
-          r.version ?? '-',
-          imageCell(r),
-          (HEALTH_COLOR[r.health.status] ?? ((s: string) => s))(r.health.status),
-          age(r.deployedAt, now),
-          release,
-        ]);
-      }
-      process.stdout.write(`${table.toString()}\n`);
+      printStatus(rows, format);
     });
 }
