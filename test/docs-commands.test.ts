@@ -142,7 +142,8 @@ export function buildParser(): Cmd {
     .name('slipway')
     .version('0.0.0', '-V, --version')
     .option('-C, --dir <path>', 'platform directory')
-    .option('--debug', 'stack traces') as unknown as Cmd;
+    .option('--debug', 'stack traces')
+    .option('--server <url>', 'slipway server') as unknown as Cmd;
   for (const register of COMMANDS) register(program as never);
   const quiet = (c: Cmd): void => {
     c.exitOverride();
