@@ -4,7 +4,7 @@
 // so, and the pod reads the values through envFrom — while the rendered manifests and the release
 // record hold no value. A missing local value fails before anything is applied.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { prepareRelease } from '../../src/policy/prepare.ts';
@@ -18,6 +18,7 @@ const NAMESPACE = 'shop-dev';
 const DB_URL = `postgres://web:pw-${process.pid}-db@127.0.0.1/shop`;
 const TOKEN = `tok-${process.pid}-en`;
 const TOKEN_VAR = 'SLIPWAY_SECRET_SHOP_WEB_API_TOKEN';
+const SEALED_DB_URL = `${DB_URL}-sealed`;
 
 let env: ReleaseTestEnv;
 before(async () => {
@@ -41,7 +42,7 @@ const release = () =>
   );
 
 function assertNoValue(text: string, where: string): void {
-  for (const v of [DB_URL, TOKEN]) {
+  for (const v of [DB_URL, SEALED_DB_URL, TOKEN]) {
     assert.ok(!text.includes(v), `${where} contains a secret value`);
     assert.ok(!text.includes(Buffer.from(v).toString('base64')), `${where} contains a secret value (base64)`);
   }
@@ -133,6 +134,52 @@ test('ExternalSecrets on the local cluster: resolved from the local file, seen b
     [],
   );
   assertNoValue(toYaml(prepared.manifests), 'rendered manifests');
+  assertNoValue(JSON.stringify(r), 'release record');
+  assertNoValue(said, 'deploy output');
+});
+
+test('switching the environment to SealedSecrets: the local cluster cannot decrypt, so the Secret comes from the file', {
+  timeout: 60_000,
+}, async () => {
+  const dev = env.platform.environments.find((e) => e.name === 'dev')!;
+  dev.secrets = { sealedSecrets: { directory: 'sealed' }, localValues: '.slipway/secrets.local.yaml' };
+  mkdirSync(join(env.dir, 'sealed'));
+  writeFileSync(
+    join(env.dir, 'sealed', 'web.yaml'),
+    `apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: web-sealed\n  namespace: ${NAMESPACE}\n` +
+      'spec:\n  encryptedData:\n    DATABASE_URL: AgBy3i4OJSWK+PiTySYZZA==\n    API_TOKEN: AgCtr8LKxR3yJQ==\n',
+  );
+  writeFileSync(
+    join(env.dir, '.slipway', 'secrets.local.yaml'),
+    `web-sealed:\n  DATABASE_URL: ${JSON.stringify(SEALED_DB_URL)}\n  API_TOKEN: ${JSON.stringify(TOKEN)}\n`,
+  );
+  delete process.env[TOKEN_VAR];
+  const events = recordingEvents();
+  const r = await deploy(
+    env.client,
+    { platform: env.platform, service: 'web', environment: 'dev', user: 'tester', timeoutMs: 20_000 },
+    events,
+  );
+  assert.equal(r.status, RELEASE_STATUS.deployed, JSON.stringify(r.failure));
+  const said = events.lines.join('\n');
+  assert.match(
+    said,
+    /Secret web-sealed written from \.slipway\/secrets\.local\.yaml: the local cluster cannot decrypt SealedSecret web-sealed/,
+  );
+  assert.match(said, /pruned ExternalSecret\//, 'the previous ExternalSecret is pruned');
+  const secret = await env.client.get('v1', 'Secret', 'web-sealed', NAMESPACE);
+  assert.equal(
+    Buffer.from((secret?.data as Record<string, string>).DATABASE_URL ?? '', 'base64').toString(),
+    SEALED_DB_URL,
+  );
+  assert.deepEqual(
+    secret?.metadata.ownerReferences?.map((o) => o.kind),
+    ['SealedSecret'],
+  );
+  assert.ok(
+    podEnvirons(env.dir).some((e) => e.includes(`DATABASE_URL=${SEALED_DB_URL}`)),
+    "a pod's environment has DATABASE_URL",
+  );
   assertNoValue(JSON.stringify(r), 'release record');
   assertNoValue(said, 'deploy output');
 });
