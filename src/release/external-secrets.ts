@@ -195,7 +195,7 @@ export function localTargetSecret(t: LocalTarget, applied: KubeObject): KubeObje
     kind: 'Secret',
     metadata: {
       name: t.name,
-      namespace: applied.metadata.namespace,
+      ...(applied.metadata.namespace ? { namespace: applied.metadata.namespace } : {}),
       annotations: {
         'slipway.dev/resolved-locally': `from ${[...new Set(Object.values(t.sources))].sort().join(', ')}; development only`,
       },
