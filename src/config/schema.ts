@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../shared/duration.ts';
 import { imageNameProblem, imageReferenceProblem, imageTagProblem } from '../shared/image-ref.ts';
+import { chartPinSchema } from './chart-pin.ts';
 import { remoteRefSchema, secretsProviderSchema } from './secrets-schema.ts';
 
 const name = z
@@ -535,6 +536,9 @@ export const desiredServiceSchema = z.strictObject({
     .describe('Secret keys and where their values come from at deploy time'),
   hosts: z.array(z.string()).optional().describe('DNS names bound to the service (Ingress hosts)'),
   values: z.record(z.string(), z.unknown()).optional().describe('Any chart values, merged last'),
+  chart: chartPinSchema
+    .optional()
+    .describe("This service's chart version; default: the environment's chart:"),
 });
 
 export const desiredStateSchema = z.strictObject({
@@ -542,6 +546,7 @@ export const desiredStateSchema = z.strictObject({
   apiVersion: z.literal('slipway.dev/v1'),
   kind: z.literal('DesiredState'),
   environment: name,
+  chart: chartPinSchema.optional(),
   services: z.record(name, desiredServiceSchema).optional().default({}),
 });
 

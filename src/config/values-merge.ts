@@ -51,8 +51,22 @@ export interface MergedValues {
  */
 export function mergeLayers(layers: ValuesLayer[]): MergedValues {
   const values: Record<string, unknown> = {};
+  // The chart's defaults: the leading `chart` layers (slipway's, then a pinned platform chart's).
+  let charts = layers.findIndex((l) => l.kind !== 'chart');
+  if (charts < 0) charts = layers.length;
+  let defaults: Record<string, unknown> | undefined;
+  const chartDefaults = () => {
+    if (!defaults) {
+      const d: Record<string, unknown> = {};
+      layers.slice(0, Math.max(charts, 1)).forEach((l, i) => {
+        apply(d, l.values, i === 0);
+      });
+      defaults = d;
+    }
+    return defaults;
+  };
   layers.forEach((layer, i) => {
-    if (i > 0) for (const path of layer.replaces ?? []) resetToChart(values, layers[0]!.values, path);
+    if (i > 0) for (const path of layer.replaces ?? []) resetToChart(values, chartDefaults(), path);
     apply(values, layer.values, i === 0);
   });
 
@@ -71,7 +85,8 @@ export function mergeLayers(layers: ValuesLayer[]): MergedValues {
         return at ? { layer, line: at.line, column: at.column } : { layer };
       }
       // Below a subtree this layer replaced, only the chart's defaults are left to have set it.
-      if (i > 1 && layer.replaces?.some((r) => r.every((seg, j) => path[j] === seg))) i = 1;
+      if (i > charts && layer.replaces?.some((r) => r.every((seg, j) => path[j] === seg)))
+        i = Math.max(charts, 1);
     }
     return undefined;
   };

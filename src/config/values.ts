@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { isSlipwayError, SlipwayError, usageError } from '../shared/errors.ts';
+import { resolveChart } from './chart-source.ts';
 import type { LoadedPlatform } from './load.ts';
 import { deepCopy, isPlainMap, mergeValues } from './merge.ts';
 import { getEnvironment, getService } from './model.ts';
@@ -75,6 +76,14 @@ export async function collectLayers(
   getEnvironment(p, env);
   const chart = await readChartValues();
   const layers: ValuesLayer[] = [fileLayer('chart', CHART_VALUES_SOURCE, chart)];
+  // A platform chart version pinned by the desired state: its defaults over slipway's, checked as a
+  // file of the platform is (chart-source.ts).
+  const pinned = await resolveChart(p, env, service);
+  if (pinned?.values) {
+    const layer = fileLayer('chart', pinned.values.file, pinned.values);
+    throwValuesErrors(checkValuesLayers([{ ...layer, kind: 'base' }], valuesSchema(chart)));
+    layers.push(layer);
+  }
 
   const files: Array<[ValuesLayerKind, string]> = [
     ['base', 'values.yaml'],
@@ -98,7 +107,9 @@ export async function collectLayers(
   // map a file gave a.m, while the chart's defaults are still coalesced under it (helm
   // pkg/cli/values/options.go MergeValues, then pkg/chart/common/util/coalesce.go).
   const fileValues = () =>
-    layers.slice(1).reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
+    layers
+      .filter((l) => l.kind !== 'chart')
+      .reduce((acc, l) => mergeValues(acc, l.values), {} as Record<string, unknown>);
   layers.push(...flagLayers(o, fileValues));
   throwValuesErrors(checkValuesLayers(layers, valuesSchema(chart)));
   layers.push({

@@ -31,6 +31,14 @@ export async function releasesSeen(
         service,
         version: r.version.tag,
         digest: r.version.digest,
+        ...(r.version.chart
+          ? {
+              chart: {
+                version: r.version.chart.version,
+                ...(r.version.chart.path !== undefined ? { path: r.version.chart.path } : {}),
+              },
+            }
+          : {}),
         status: deploymentStatus(r),
         finishedAt: r.endedAt ?? r.startedAt,
       });

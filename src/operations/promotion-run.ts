@@ -101,7 +101,9 @@ export async function runPromotion(
     changes = edited.changes;
     if (o.commit) {
       const versions = Object.entries(p.versions)
-        .map(([s, v]) => `${s} ${v.version ?? v.digest ?? ''}`.trim())
+        .map(([s, v]) =>
+          `${s} ${v.version ?? v.digest ?? ''}${v.chart ? ` (chart ${v.chart.version})` : ''}`.trim(),
+        )
         .join(', ');
       commit = await commitDesiredState(
         ctx.platform.dir,

@@ -22,10 +22,18 @@ export interface PrepareOptions {
   lint?: boolean;
 }
 
-/** The image a release runs, as the release record keeps it. */
+/** The image a release runs, and the chart version when one is pinned, as the release record keeps it. */
 export interface ReleaseVersion {
   tag?: string;
   digest?: string;
+  chart?: ReleaseChart;
+}
+
+/** A pinned chart version in a release record: its name, version and the pin's path when it has one. */
+export interface ReleaseChart {
+  name: string;
+  version: string;
+  path?: string;
 }
 
 export interface PreparedRelease extends ChartInput {
@@ -57,7 +65,7 @@ export async function prepareRelease(
   o: PrepareOptions,
 ): Promise<PreparedRelease | LintedRelease> {
   const { service, environment } = o;
-  const { values, context } = await chartInput(p, service, environment, o.overrides);
+  const { values, context, chart } = await chartInput(p, service, environment, o.overrides);
   const objects = renderService(context);
   const ownership: Ownership = { platform: p.platform.name, environment, service };
   const prepared: PreparedRelease = {
@@ -69,7 +77,18 @@ export async function prepareRelease(
     context,
     objects,
     manifests: withOwnership(objects, ownership, context.namespace),
-    version: versionOf(context.values),
+    version: {
+      ...versionOf(context.values),
+      ...(chart
+        ? {
+            chart: {
+              name: chart.name,
+              version: chart.version,
+              ...(chart.pin.path !== undefined ? { path: chart.pin.path } : {}),
+            },
+          }
+        : {}),
+    },
   };
   if (o.lint === false) return prepared;
   const report = await lintRenderedServices(p, environment, [{ service, objects, values }], o.overrides);

@@ -1,5 +1,7 @@
 // Writing a promotion into the target's desired state: environments/<B>.yaml gets the version and
-// digest of the promoted service(s) from A, and everything else in B's file stays byte-for-byte —
+// digest of the promoted service(s) from A — and the chart version they ran with there, when A pinned
+// one: `services.<svc>.chart` in B, unless B's pin for the service (its own or the environment's
+// `chart:`) is that version already — and everything else in B's file stays byte-for-byte —
 // comments, order, quoting, blank lines. Edits are made in the text at the positions the yaml
 // parser reports; only when a service or its map must be created (or is written in flow style) does
 // the file go through the yaml Document API, which still keeps comments and order.
@@ -9,13 +11,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { isMap, isScalar, type Pair, parseDocument, type Scalar, stringify, type YAMLMap } from 'yaml';
 import { SlipwayError } from '../shared/errors.ts';
-import type { PromotedVersion } from '../store/types.ts';
+import type { ChartPinned, PromotedVersion } from '../store/types.ts';
 
 const KEYS = ['version', 'digest'] as const;
 
 export interface DesiredStateChange {
   service: string;
-  key: 'version' | 'digest';
+  key: 'version' | 'digest' | 'chart';
   from: string | undefined;
   to: string | undefined;
 }
@@ -37,17 +39,38 @@ function parse(text: string, which: string) {
 /** The versions of services in a desired-state text. */
 export function desiredVersions(text: string, which = 'the source'): Record<string, PromotedVersion> {
   const js = parse(text, which).toJS() as {
-    services?: Record<string, { version?: unknown; digest?: unknown }>;
+    chart?: unknown;
+    services?: Record<string, { version?: unknown; digest?: unknown; chart?: unknown }>;
   } | null;
   const out: Record<string, PromotedVersion> = {};
   for (const [name, svc] of Object.entries(js?.services ?? {})) {
     const v: PromotedVersion = {};
     if (svc && typeof svc.version === 'string') v.version = svc.version;
     if (svc && typeof svc.digest === 'string') v.digest = svc.digest;
+    const chart = pinIn(svc?.chart) ?? pinIn(js?.chart);
+    if (chart) v.chart = chart;
     out[name] = v;
   }
   return out;
 }
+
+function pinIn(v: unknown): ChartPinned | undefined {
+  if (!v || typeof v !== 'object') return undefined;
+  const { version, path } = v as { version?: unknown; path?: unknown };
+  if (typeof version !== 'string') return undefined;
+  return typeof path === 'string' ? { version, path } : { version };
+}
+
+const samePin = (a: ChartPinned | undefined, b: ChartPinned | undefined) =>
+  a?.version === b?.version && a?.path === b?.path;
+
+/** `1.1.0`, or `1.1.0 from charts/x` when the pin names its source. */
+export const pinText = (p: ChartPinned | undefined) =>
+  p === undefined ? undefined : p.path === undefined ? p.version : `${p.version} from ${p.path}`;
+
+/** The pin as one flow-style line's value: `{ version: 1.1.0, path: charts/x }`. */
+const pinFlow = (p: ChartPinned) =>
+  `{ version: ${scalarText(p.version, undefined)}${p.path === undefined ? '' : `, path: ${scalarText(p.path, undefined)}`} }`;
 
 /** A scalar in the style the old one was written in (plain values that YAML would misread get quoted). */
 function scalarText(value: string, old: Scalar | undefined): string {
@@ -60,6 +83,8 @@ interface Edit {
   start: number;
   end: number;
   text: string;
+  /** Insertions at one place land in the order they were made. */
+  seq?: number;
 }
 
 const lineStart = (text: string, at: number) => text.lastIndexOf('\n', at - 1) + 1;
@@ -94,6 +119,8 @@ export function promoteDesiredStateWithChanges(
   const changes: DesiredStateChange[] = [];
   let structural = false;
   const text = toFileText;
+  const js = (doc.toJS() ?? {}) as { chart?: unknown; services?: Record<string, { chart?: unknown } | null> };
+  const pinned: Record<string, ChartPinned> = {};
 
   for (const name of names) {
     const want = source[name]!;
@@ -156,6 +183,51 @@ export function promoteDesiredStateWithChanges(
     }
   }
 
+  for (const name of names) {
+    const want = source[name]!.chart;
+    // A source that pinned no chart leaves the target's pin as it is.
+    if (want === undefined) continue;
+    const own = pinIn(js.services?.[name]?.chart);
+    const current = own ?? pinIn(js.chart);
+    if (samePin(current, want)) continue;
+    changes.push({ service: name, key: 'chart', from: pinText(current), to: pinText(want) });
+    pinned[name] = want;
+    const svcNode = doc.getIn(['services', name], true);
+    const blockMap =
+      isMap(svcNode) && !svcNode.flow && svcNode.range ? (svcNode as YAMLMap<Scalar, unknown>) : undefined;
+    const pair = blockMap?.items.find((p) => isScalar(p.key) && p.key.value === 'chart');
+    const versionNode = isMap(pair?.value) ? pair.value.get('version', true) : undefined;
+    if (pair && own && own.path === want.path && isScalar(versionNode) && versionNode.range) {
+      edits.push({
+        start: versionNode.range[0],
+        end: versionNode.range[1],
+        text: scalarText(want.version, versionNode),
+      });
+      continue;
+    }
+    const first = blockMap?.items[0]?.key as Scalar | undefined;
+    if (!blockMap || pair || !first?.range) {
+      structural = true;
+      continue;
+    }
+    // A new `chart:` line after the service's version and digest (or at the top of its map).
+    const indent = first.range[0] - lineStart(text, first.range[0]);
+    const anchors = blockMap.items.filter(
+      (p) => isScalar(p.key) && KEYS.includes(p.key.value as 'version') && isScalar(p.value),
+    );
+    const last = anchors.at(-1);
+    const line = `${' '.repeat(indent)}chart: ${pinFlow(want)}\n`;
+    const at = last
+      ? Math.min(lineEnd(text, (last.value as Scalar).range![1]) + 1, text.length)
+      : lineStart(text, first.range[0]);
+    edits.push({
+      start: at,
+      end: at,
+      text: at === text.length && !text.endsWith('\n') ? `\n${line}` : line,
+      seq: edits.length,
+    });
+  }
+
   if (structural) {
     // A new service or a flow-style map: let the Document API write it (comments and order kept).
     // A missing or null `services:`/service becomes a map; an empty `{}` becomes a block map.
@@ -173,13 +245,14 @@ export function promoteDesiredStateWithChanges(
     const services = mapAt(doc.contents as unknown as YAMLMap, 'services');
     for (const c of changes) mapAt(services, c.service);
     for (const c of changes) {
-      if (c.to === undefined) doc.deleteIn(['services', c.service, c.key]);
+      if (c.key === 'chart') doc.setIn(['services', c.service, 'chart'], pinned[c.service]);
+      else if (c.to === undefined) doc.deleteIn(['services', c.service, c.key]);
       else doc.setIn(['services', c.service, c.key], c.to);
     }
     return { text: doc.toString(), changes };
   }
   let out = text;
-  for (const e of edits.sort((a, b) => b.start - a.start))
+  for (const e of edits.sort((a, b) => b.start - a.start || (b.seq ?? 0) - (a.seq ?? 0)))
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return { text: out, changes };
 }

@@ -20,13 +20,18 @@ function planTable(plan: EnvironmentPlan): string[] {
       s.version.from === s.version.to
         ? (s.version.to ?? '')
         : `${s.version.from ?? '—'} → ${s.version.to ?? '—'}`;
+    const chart = !s.chart
+      ? ''
+      : s.chart.from === s.chart.to
+        ? ` (chart ${s.chart.to})`
+        : ` (chart ${s.chart.from ?? 'unpinned'} → ${s.chart.to ?? 'unpinned'})`;
     const replicas =
       s.replicas === undefined
         ? ''
         : s.replicas.from === s.replicas.to
           ? String(s.replicas.to ?? 'auto')
           : `${s.replicas.from ?? '—'} → ${s.replicas.to ?? 'auto'}`;
-    lines.push(`| ${cell(s.service)} | ${s.action} | ${cell(version)} | ${replicas} |`);
+    lines.push(`| ${cell(s.service)} | ${s.action} | ${cell(version + chart)} | ${replicas} |`);
   }
   const c = plan.counts;
   lines.push(

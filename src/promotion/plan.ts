@@ -3,16 +3,23 @@
 // manifests, the newest deployed release of each service (what slipway last applied) and the live
 // objects; this module compares them.
 //
-// - changes: desired manifests against the last applied ones — the version (image), replicas, and
-//   every other object created, changed (with field paths) or deleted;
+// - changes: desired manifests against the last applied ones — the version (image), the pinned chart
+//   version, replicas, and every other object created, changed (with field paths) or deleted;
 // - drift: live objects against the last applied manifests — a field the manifests set that has
 //   another value live (kubectl edit/scale), or an applied object that is gone;
 // - not deployed: no release and nothing live.
 import type { KubeObject } from '../shared/kube-types.ts';
 
+/** The image of a release, and the chart version when one is pinned (the release record's `version`). */
+export interface PlanVersion {
+  tag?: string;
+  digest?: string;
+  chart?: { name: string; version: string; path?: string };
+}
+
 export interface DesiredService {
   service: string;
-  version: { tag?: string; digest?: string };
+  version: PlanVersion;
   /** Rendered, with ownership labels and namespace set (as the release engine applies them). */
   manifests: KubeObject[];
 }
@@ -20,7 +27,7 @@ export interface DesiredService {
 export interface AppliedRelease {
   revision: number;
   status: string;
-  version: { tag?: string; digest?: string };
+  version: PlanVersion;
   manifests: KubeObject[];
 }
 
@@ -65,6 +72,8 @@ export interface ServicePlan {
   service: string;
   action: PlanAction;
   version: { from?: string; to?: string };
+  /** The pinned chart version, deployed (from) and desired (to); absent when neither pins one. */
+  chart?: { from?: string; to?: string };
   replicas?: { from: number | undefined; to: number | undefined };
   objects: ObjectPlan[];
   drift: DriftItem[];
@@ -215,16 +224,26 @@ function scaledByHpa(manifests: readonly KubeObject[]): Set<string> {
   return out;
 }
 
-/** The changed paths of an update, without those the version change explains (image, version label). */
+/** The pinned chart version of a release, or undefined when it pinned none (slipway's chart). */
+export function chartText(v: PlanVersion): string | undefined {
+  return v.chart?.version;
+}
+
+/**
+ * The changed paths of an update, without those the version change explains (image, version label)
+ * and, when the chart version changes, its helm.sh/chart label.
+ */
 function objectChanges(
   desired: KubeObject,
   applied: KubeObject,
   versions: { from: string | undefined; to: string | undefined },
+  chartChanged = false,
 ): string[] {
   const diffs: Difference[] = [];
   differences(changeView(applied), changeView(desired), '', diffs, 50);
   const explained = (d: Difference) => {
     if (/(^|\.)replicas$/.test(d.path) && desired.kind === 'Deployment') return true;
+    if (chartChanged && /(^|\.)labels\.helm\.sh\/chart$/.test(d.path)) return true;
     return (
       typeof d.before === 'string' &&
       typeof d.after === 'string' &&
@@ -264,15 +283,18 @@ export function planService(
       ...base,
       action: PLAN_ACTIONS.install,
       version: { ...(to ? { to } : {}) },
+      ...(d.version.chart ? { chart: { to: d.version.chart.version } } : {}),
       replicas: { from: undefined, to: deploymentReplicas(d.manifests) },
       objects,
       drift,
-      summary: `${d.service}: not deployed (${to ?? 'no version'} to install${note})${tail ? `; revision ${tail.revision} ${tail.status}` : ''}`,
+      summary: `${d.service}: not deployed (${to ?? 'no version'}${d.version.chart ? ` chart ${d.version.chart.version}` : ''} to install${note})${tail ? `; revision ${tail.revision} ${tail.status}` : ''}`,
     };
   }
   const from = versionLabel(applied.version);
   const appliedByKey = new Map(applied.manifests.map((m) => [keyOf(m, namespace), m]));
   const versions = { from: applied.version.tag ?? from, to: d.version.tag ?? to };
+  const chart = { from: chartText(applied.version), to: chartText(d.version) };
+  const chartChanged = chart.from !== chart.to;
   for (const m of d.manifests) {
     const key = keyOf(m, namespace);
     const before = appliedByKey.get(key);
@@ -280,8 +302,8 @@ export function planService(
       objects.push({ key, action: 'create' });
       continue;
     }
-    const fields = objectChanges(m, before, versions);
-    if (fields.length > 0 || (from !== to && m.kind === 'Deployment'))
+    const fields = objectChanges(m, before, versions, chartChanged);
+    if (fields.length > 0 || ((from !== to || chartChanged) && m.kind === 'Deployment'))
       objects.push({ key, action: 'update', fields: fields.slice(0, MAX_FIELDS) });
   }
   const desiredKeys = new Set(d.manifests.map((m) => keyOf(m, namespace)));
@@ -306,6 +328,7 @@ export function planService(
   const replicas = { from: deploymentReplicas(applied.manifests), to: deploymentReplicas(d.manifests) };
   const parts: string[] = [];
   if (from !== to) parts.push(`${from ?? '?'} → ${to ?? '?'} (image)`);
+  if (chartChanged) parts.push(`chart ${chart.from ?? 'unpinned'} → ${chart.to ?? 'unpinned'}`);
   if (replicas.from !== replicas.to)
     parts.push(`replicas ${replicas.from ?? 'auto'} → ${replicas.to ?? 'auto'}`);
   for (const o of objects) {
@@ -317,18 +340,21 @@ export function planService(
     );
   }
   for (const dr of drift) parts.push(`drift: ${shortKey(dr.key)} ${dr.fields.join('; ')}`);
-  const changed = objects.length > 0 || from !== to;
+  const changed = objects.length > 0 || from !== to || chartChanged;
   const action = changed ? PLAN_ACTIONS.update : drift.length > 0 ? PLAN_ACTIONS.drift : PLAN_ACTIONS.inSync;
   const state = tail ? `; revision ${tail.revision} ${tail.status}` : '';
   return {
     ...base,
     action,
     version: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
+    ...(chart.from || chart.to
+      ? { chart: { ...(chart.from ? { from: chart.from } : {}), ...(chart.to ? { to: chart.to } : {}) } }
+      : {}),
     replicas,
     objects,
     drift,
     revision: applied.revision,
-    summary: `${d.service}: ${parts.length > 0 ? parts.join(', ') : `in sync (${from ?? '?'}, revision ${applied.revision})`}${state}`,
+    summary: `${d.service}: ${parts.length > 0 ? parts.join(', ') : `in sync (${from ?? '?'}${chart.to ? `, chart ${chart.to}` : ''}, revision ${applied.revision})`}${state}`,
   };
 }
 

@@ -114,8 +114,12 @@ export async function pushCommand(top: string, branch: string): Promise<string> 
   return `git push -u ${remote} ${branch}`;
 }
 
-const versionText = (v: { version?: string | undefined; digest?: string | undefined }) =>
-  `${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}` || '(none)';
+const versionText = (v: {
+  version?: string | undefined;
+  digest?: string | undefined;
+  chart?: { version: string } | undefined;
+}) =>
+  `${`${v.version ?? ''}${v.digest ? `@${v.digest.slice(0, 19)}` : ''}` || '(none)'}${v.chart ? ` (chart ${v.chart.version})` : ''}`;
 
 /**
  * The pull request's description: what is promoted and by whom, the desired-state changes, then the

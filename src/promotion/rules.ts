@@ -4,7 +4,9 @@
 //
 // - order: B's `promotion.from` must be A. A hotfix may skip environments (A earlier than B's source
 //   in the chain) only where B's `promotion.hotfix.allowed` is true;
-// - the version must be what A runs now: its latest succeeded release there;
+// - the version must be what A runs now: its latest succeeded release there, with the chart version
+//   it was rendered with (a pinned chart goes along with the image, and a chart-only upgrade is a
+//   new version too);
 // - soak: it must have run in A for B's `promotion.soak`, counted from its first succeeded release in
 //   A since another version succeeded there (a redeploy of the same version does not restart it).
 //   A hotfix skips the soak;
@@ -61,7 +63,12 @@ export function approvalsNeeded(env: EnvironmentConfig, hotfix: boolean): number
   return env.promotion?.hotfix?.approvals ?? normal + 1;
 }
 
-const label = (v: PromotedVersion) => v.version ?? v.digest ?? 'unknown version';
+const label = (v: PromotedVersion) =>
+  `${v.version ?? v.digest ?? 'unknown version'}${v.chart ? ` (chart ${v.chart.version})` : ''}`;
+
+/** The chart pins of two releases are the same (both unpinned, or the same version and path). */
+const sameChart = (a: DeploymentSeen['chart'], b: DeploymentSeen['chart']) =>
+  a?.version === b?.version && a?.path === b?.path;
 
 function sameVersion(d: DeploymentSeen, v: PromotedVersion): boolean {
   if (v.version !== undefined && d.version !== v.version) return false;
@@ -89,11 +96,13 @@ export function runningVersion(
   const version: PromotedVersion = {
     ...(last.version !== undefined ? { version: last.version } : {}),
     ...(last.digest !== undefined ? { digest: last.digest } : {}),
+    ...(last.chart !== undefined ? { chart: last.chart } : {}),
   };
+  // A chart upgrade is a new version as an image is: its soak starts at its own first release.
   let first = last;
   for (let i = succeeded.length - 2; i >= 0; i--) {
     const d = succeeded[i]!;
-    if (d.version !== last.version || d.digest !== last.digest) break;
+    if (d.version !== last.version || d.digest !== last.digest || !sameChart(d.chart, last.chart)) break;
     first = d;
   }
   return { version, since: new Date(first.finishedAt) };

@@ -32,7 +32,8 @@ export interface ReleaseRecord {
   revision: number;
   status: ReleaseStatus;
   strategy: string;
-  version: { tag?: string; digest?: string };
+  /** The image, and the chart version when the desired state pinned one (policy/prepare.ts). */
+  version: { tag?: string; digest?: string; chart?: { name: string; version: string; path?: string } };
   values: Record<string, unknown>;
   manifests: KubeObject[];
   startedBy: string;

@@ -48,6 +48,7 @@ export function sameRelease(
   return (
     (interrupted.version.tag ?? '') === (rendered.version.tag ?? '') &&
     (interrupted.version.digest ?? '') === (rendered.version.digest ?? '') &&
+    (interrupted.version.chart?.version ?? '') === (rendered.version.chart?.version ?? '') &&
     isDeepStrictEqual(interrupted.values, rendered.values)
   );
 }

@@ -45,9 +45,10 @@ export function ownershipOf(t: ServiceTarget) {
 }
 
 export function versionText(r: Pick<ReleaseRecord, 'version'>): string {
-  return r.version.digest
+  const image = r.version.digest
     ? `${r.version.tag ?? ''}@${r.version.digest.slice(0, 19)}`
     : (r.version.tag ?? '?');
+  return r.version.chart ? `${image} (chart ${r.version.chart.version})` : image;
 }
 
 /** The newest good revision older than `before` (deployed or superseded). */

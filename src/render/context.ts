@@ -2,6 +2,7 @@
 // (a wrong type is a `values` error naming the key, never a crash), the standard labels, and content
 // hashes. Everything here is pure: no fs, no clock, no randomness.
 import { createHash } from 'node:crypto';
+import { chartLabelValue } from '../config/chart-pin.ts';
 import type { Strategy } from '../config/schema.ts';
 import type { ChartSecrets } from '../config/secrets-schema.ts';
 import { SlipwayError } from '../shared/errors.ts';
@@ -27,7 +28,12 @@ export interface ChartContext {
   names?: NameAffixes;
   /** The environment's secret provider (absent: references resolved by slipway at deploy). */
   secrets?: ChartSecrets;
+  /** The chart version the desired state pins (config/chart-source.ts); labels every object. */
+  chart?: { name: string; version: string };
 }
+
+/** Helm's label naming the chart and version that rendered an object. */
+export const CHART_LABEL = 'helm.sh/chart';
 
 /** Label added to the one Service per service that monitoring selects (not the -blue/-canary helpers). */
 export type { ChartSecrets };
@@ -179,7 +185,8 @@ interface Memo {
 const memos = new WeakMap<ChartContext, Memo>();
 
 function memoOf(ctx: ChartContext): Memo {
-  const key = `${ctx.platform}\0${ctx.service}\0${ctx.environment}\0${ctx.namespace}\0${resourceName(ctx)}`;
+  const chart = ctx.chart ? `${ctx.chart.name}-${ctx.chart.version}` : '';
+  const key = `${ctx.platform}\0${ctx.service}\0${ctx.environment}\0${ctx.namespace}\0${resourceName(ctx)}\0${chart}`;
   let m = memos.get(ctx);
   if (!m || m.values !== ctx.values || m.key !== key) {
     m = { values: ctx.values, key, labels: new Map(), extra: new Map() };
@@ -218,6 +225,8 @@ export function standardLabels(ctx: ChartContext, track?: Track): Record<string,
     };
     if (tag) l[LABELS.version] = tag;
     if (track) l[LABELS.track] = track;
+    // Only a pinned chart labels its objects: platforms that pin nothing render as they always did.
+    if (ctx.chart) l[CHART_LABEL] = chartLabelValue(ctx.chart);
     cached = sortedRecord(l);
     m.labels.set(cacheKey, cached);
   }

@@ -2,6 +2,8 @@
 // namespace from config/model.ts, objects from the chart. Reads the values files (through
 // computeValues) but writes nothing. chartInput is the first stage of preparing a release
 // (policy/prepare.ts), and all that `slipway values` needs.
+import { type ResolvedChart, resolveChart } from '../config/chart-source.ts';
+import { flagMountFor } from '../config/flags.ts';
 import type { LoadedPlatform } from '../config/load.ts';
 import { chartSecretsFor } from '../config/load-secrets.ts';
 import { getService, nameAffixesFor, namespaceFor, serviceNames, strategyFor } from '../config/model.ts';
@@ -21,6 +23,8 @@ export interface ChartInput {
   values: MergedValues;
   /** The context the chart receives; its values add the service's `image:` from slipway.yaml. */
   context: ChartContext;
+  /** The chart version the desired state pins; undefined: slipway's own chart, unpinned. */
+  chart?: ResolvedChart | undefined;
 }
 
 /**
@@ -36,6 +40,7 @@ export async function chartInput(
 ): Promise<ChartInput> {
   const config = getService(p, service);
   const merged = await computeValues(p, service, env, overrides);
+  const chart = await resolveChart(p, env, service);
   const secrets = await chartSecretsFor(p, env, service);
   let values = merged.values;
   const image = (values.image ?? {}) as Record<string, unknown>;
@@ -51,8 +56,11 @@ export async function chartInput(
       values,
       strategy: strategyFor(p, service),
       names: nameAffixesFor(p, env),
+      ...(flagMountFor(p.platform, service) ? { flags: flagMountFor(p.platform, service) } : {}),
+      ...(chart ? { chart: { name: chart.name, version: chart.version } } : {}),
       ...(secrets ? { secrets } : {}),
     },
+    ...(chart ? { chart } : {}),
   };
 }
 

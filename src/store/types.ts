@@ -18,6 +18,14 @@ export type PromotionStatus = (typeof PROMOTION_STATUSES)[number];
 export interface PromotedVersion {
   version?: string;
   digest?: string;
+  /** The chart version it ran with in the source, when that was pinned: carried to the target. */
+  chart?: ChartPinned;
+}
+
+/** A pinned chart version as promotion carries it (the desired state's `chart:`). */
+export interface ChartPinned {
+  version: string;
+  path?: string;
 }
 
 export interface PromotionRecord {
@@ -70,6 +78,8 @@ export const AUDIT_ACTIONS = [
   'token-create',
   'token-revoke',
   'sync',
+  'flag-set',
+  'flag-rollback',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -114,6 +124,8 @@ export interface DeploymentSeen {
   service: string;
   version: string | undefined;
   digest: string | undefined;
+  /** The pinned chart version of the release, when one was pinned. */
+  chart?: ChartPinned | undefined;
   status: DeploymentStatus;
   finishedAt: string;
 }

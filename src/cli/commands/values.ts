@@ -2,7 +2,7 @@
 // with --explain where each key came from (file:line, chart default or flag).
 import type { Command } from '@commander-js/extra-typings';
 import { loadPlatform } from '../../config/load.ts';
-import { CHART_VALUES_SOURCE, type MergedValues, type ValueOverrides } from '../../config/values.ts';
+import type { MergedValues, ValueOverrides } from '../../config/values.ts';
 import { stringifyYamlForKubernetes } from '../../config/yaml-source.ts';
 import { chartInput } from '../../render/platform.ts';
 import { parseOutputFormat, printJson } from '../output.ts';
@@ -63,7 +63,7 @@ export function explainText(merged: MergedValues): string {
       const at = origin.line === undefined ? '' : `:${origin.line}`;
       where =
         origin.layer.kind === 'chart'
-          ? `chart default ${CHART_VALUES_SOURCE}${at}`
+          ? `chart default ${origin.layer.source}${at}`
           : origin.layer.kind === 'flag'
             ? origin.layer.source
             : `${origin.layer.source}${at}`;
