@@ -70,6 +70,7 @@ export async function withLiveView<T>(
   title: string,
   format: 'text' | 'json',
   run: (events: ReleaseEvents) => Promise<T>,
+  o: { detachable?: boolean } = {},
 ): Promise<T> {
   if (format !== 'text' || process.stderr.isTTY !== true || process.env.CI)
     return await run(consoleEvents(format));
@@ -117,6 +118,8 @@ export async function withLiveView<T>(
       renderer: 'default',
       rendererOptions: { logger: new ListrLogger({ processOutput }) },
       exitOnError: true,
+      // Following a server's run, Ctrl-C detaches (remote/follow.ts); listr2 would exit 127 instead.
+      ...(o.detachable ? { registerSignalListeners: false } : {}),
     },
   );
   await list.run();

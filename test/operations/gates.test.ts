@@ -48,6 +48,8 @@ const READ_ONLY = [
 const LOCAL_ONLY = ['init', 'cluster', 'demo'];
 /** Commands that run until stopped: `serve` calls the same operations for its callers (test/server/). */
 const LONG_RUNNING = ['serve'];
+/** Clients of a server (test/server/remote-cli.test.ts): the server's operations apply their gates. */
+const SERVER_CLIENT = ['login', 'logout', 'runs'];
 
 describe('the gates of every state-changing command (CLI, local cluster)', () => {
   let dir: string;
@@ -100,7 +102,7 @@ describe('the gates of every state-changing command (CLI, local cluster)', () =>
     const names = buildProgram().commands.map((c) => c.name());
     assert.deepEqual(
       [...names].sort(),
-      [...STATE_CHANGING, ...READ_ONLY, ...LOCAL_ONLY, ...LONG_RUNNING].sort(),
+      [...STATE_CHANGING, ...READ_ONLY, ...LOCAL_ONLY, ...LONG_RUNNING, ...SERVER_CLIENT].sort(),
       'a new command must be listed here, and its gates tested if it changes state',
     );
   });

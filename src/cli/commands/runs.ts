@@ -40,8 +40,11 @@ export function registerRuns(program: Command): void {
       const api = remoteApi(command)!;
       const run = await api.get<RunView>(`/runs/${encodeURIComponent(id)}`);
       const what = `${run.kind}${run.service ? ` ${run.service}` : ''} in ${run.environment}`;
-      const followed = await withLiveView(what, format, (events) =>
-        followRun(api, run, (e) => deliver(e, events)),
+      const followed = await withLiveView(
+        what,
+        format,
+        (events) => followRun(api, run, (e) => deliver(e, events)),
+        { detachable: true },
       );
       if (followed.detached) {
         reportDetached(api, followed.run);

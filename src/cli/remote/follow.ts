@@ -53,7 +53,7 @@ export async function followRun(
       if (detached) break;
       // The stream ended without the run's end: the run may have ended while we were away.
       const now = await api.get<RunView>(`/runs/${encodeURIComponent(run.id)}`).catch(() => undefined);
-      if (now && now.status !== 'running' && failures > 0) return { detached: false, run: now };
+      if (now && now.status !== 'running') return { detached: false, run: now };
       await sleep(Math.min(2000, 250 * 2 ** failures));
       failures++;
     }

@@ -65,8 +65,11 @@ export async function remoteDeploy(
       timeout: o.timeout,
     }),
   );
-  const r = await withLiveView(`deploy ${service} to ${o.env}`, format, (events) =>
-    awaitRun<ReleaseRecord>(api, run, events),
+  const r = await withLiveView(
+    `deploy ${service} to ${o.env}`,
+    format,
+    (events) => awaitRun<ReleaseRecord>(api, run, events),
+    { detachable: true },
   );
   if (r) printOutcome(r, format);
 }
@@ -89,8 +92,11 @@ export async function remoteRollback(
     servicePath(o.env, service, 'rollback'),
     defined({ toRevision: o.to, reason: o.reason, overrideFreeze: o.overrideFreeze }),
   );
-  const r = await withLiveView(`roll back ${service} in ${o.env}`, format, (events) =>
-    awaitRun<ReleaseRecord>(api, run, events),
+  const r = await withLiveView(
+    `roll back ${service} in ${o.env}`,
+    format,
+    (events) => awaitRun<ReleaseRecord>(api, run, events),
+    { detachable: true },
   );
   if (r) printOutcome(r, format, 'rollback');
 }
@@ -112,8 +118,11 @@ export async function remoteResume(
     servicePath(o.env, service, 'resume'),
     defined({ overrideFreeze: o.overrideFreeze }),
   );
-  const r = await withLiveView(`resume ${service} in ${o.env}`, format, (events) =>
-    awaitRun<ReleaseRecord | { resumed: false }>(api, run, events),
+  const r = await withLiveView(
+    `resume ${service} in ${o.env}`,
+    format,
+    (events) => awaitRun<ReleaseRecord | { resumed: false }>(api, run, events),
+    { detachable: true },
   );
   if (r === undefined) return { done: false };
   return { done: true, record: 'resumed' in r ? undefined : r };
