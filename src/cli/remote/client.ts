@@ -87,6 +87,7 @@ export class ApiClient {
       throw new SlipwayError('unreachable', `cannot reach the slipway server at ${this.server}`, {
         details: [cause?.code ?? cause?.message ?? (e as Error).message],
         hint: 'Check --server (or SLIPWAY_SERVER) and that `slipway serve` runs there.',
+        data: { server: this.server, serverUnreachable: true },
       });
     }
   }

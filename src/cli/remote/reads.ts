@@ -47,7 +47,10 @@ export async function remoteStatus(
     try {
       rows.push(...(await api.get<StatusRow[]>(`/environments/${enc(environment)}/status`)));
     } catch (e) {
-      if (e instanceof SlipwayError && e.type === 'unauthenticated') throw e;
+      // The server itself not answering, or refusing the token, is the command's error; an
+      // environment the server cannot read is a row, as locally.
+      if (e instanceof SlipwayError && (e.type === 'unauthenticated' || e.data?.['serverUnreachable']))
+        throw e;
       rows.push({ environment, unreachable: e instanceof Error ? e.message : String(e) });
     }
   }
