@@ -20,7 +20,20 @@ const LAYERS = {
   analysis: ['config', 'shared'],
   release: ['analysis', 'policy', 'render', 'kube', 'config', 'shared'],
   promotion: ['release', 'policy', 'render', 'kube', 'store', 'config', 'shared'],
-  operations: ['release', 'promotion', 'analysis', 'policy', 'render', 'kube', 'store', 'config', 'shared'],
+  // Feature flags as releases: the release history's format, locks and analysis, on the kube adapter.
+  flags: ['release', 'analysis', 'kube', 'config', 'shared'],
+  operations: [
+    'flags',
+    'release',
+    'promotion',
+    'analysis',
+    'policy',
+    'render',
+    'kube',
+    'store',
+    'config',
+    'shared',
+  ],
   // The edges: the demo drives a local cluster through the engine; the server and the CLI call
   // operations. Nothing imports cli/: what the server and the CLI share belongs in operations/ or shared/.
   demo: [
@@ -37,6 +50,7 @@ const LAYERS = {
     'shared',
   ],
   server: [
+    'flags',
     'operations',
     'release',
     'promotion',
@@ -51,6 +65,7 @@ const LAYERS = {
     'shared',
   ],
   cli: [
+    'flags',
     'server',
     'operations',
     'release',

@@ -7,6 +7,7 @@
 // (pods run with a read-only root filesystem).
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
+import { flagReader } from './flags.mjs';
 
 const startedAt = Date.now();
 
@@ -53,6 +54,9 @@ const config = {
   latencyJitterMs: envNumber('LATENCY_JITTER_MS', 0),
   shutdownGraceMs: envNumber('SHUTDOWN_GRACE_MS', 2000),
   logRequests: envFlag('LOG_REQUESTS'),
+  featureFlag: process.env.FEATURE_FLAG || undefined,
+  flagErrorVariant: process.env.FLAG_ERROR_VARIANT || 'on',
+  flagErrorRate: envNumber('FLAG_ERROR_RATE', 0, 1),
 };
 
 /**
@@ -74,6 +78,8 @@ function log(msg, fields = {}) {
 }
 
 // ---------- state ----------
+
+const flags = flagReader(config.featureFlag, (msg, fields) => log(msg, fields));
 
 let shuttingDown = false;
 let inFlight = 0;
@@ -278,6 +284,24 @@ async function route(req, res, url) {
   if (config.errorRate > 0 && Math.random() < config.errorRate) {
     sendJson(res, 500, { error: 'fault injected by ERROR_RATE', ...info() });
     return template;
+  }
+  // The feature flag, per request (x-request-id is the targeting key, so shares are per request).
+  if (flags) {
+    const rid = req.headers['x-request-id'];
+    const flag = await flags.evaluate(typeof rid === 'string' ? rid : undefined);
+    res.setHeader('x-flag-variant', String(flag.variant ?? 'default'));
+    const faulty =
+      flag.variant !== undefined &&
+      (req.headers['x-fault-variant'] === flag.variant ||
+        (flag.variant === config.flagErrorVariant && Math.random() < config.flagErrorRate));
+    if (faulty) {
+      sendJson(res, 500, { error: `fault injected for flag variant ${flag.variant}`, flag, ...info() });
+      return template;
+    }
+    if (template === '/' || template === '/api/info') {
+      sendJson(res, 200, { ...info(), flag, flow: flag.value ? 'new' : 'classic' });
+      return template;
+    }
   }
 
   if (template === '/api/echo') {

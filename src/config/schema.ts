@@ -195,6 +195,77 @@ export const analysisTemplateSchema = z.strictObject({
   metrics: z.array(metricSchema).min(1),
 });
 
+// ---------- feature flags ----------
+
+/** A step of a flag's progressive rollout: the canary's step shapes, with the flag's share of requests. */
+export const flagStepSchema = z.union([
+  z.strictObject({ setPercent: percent.describe("Share of requests given the flag's new variant") }),
+  z.strictObject({ pause: z.strictObject({ duration: duration }) }),
+  z.strictObject({
+    analysis: z.strictObject({
+      templates: z.array(z.string()).min(1),
+      args: z.record(z.string(), z.string()).optional(),
+    }),
+  }),
+]);
+
+/**
+ * A feature flag (docs/flags.md): rendered into the flagd flag-definition ConfigMap that the listed
+ * services' pods read with the OpenFeature SDK; changed by `slipway flag set`, a release of kind flag.
+ */
+export const flagSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    type: z.enum(['boolean', 'string', 'number', 'object']).optional().default('boolean'),
+    variants: z
+      .record(z.string().min(1), z.unknown())
+      .optional()
+      .describe('Variant name → value; default for a boolean flag: { on: true, off: false }'),
+    defaultVariant: z
+      .string()
+      .optional()
+      .describe('The "off" variant: what the flag serves at rest and when its analysis fails (default off)'),
+    services: z
+      .array(name)
+      .min(1)
+      .optional()
+      .describe('The services whose pods read the flag (default: every service)'),
+    rollout: z
+      .strictObject({ steps: z.array(flagStepSchema).min(1) })
+      .optional()
+      .describe('Progressive rollout of a new variant: setPercent, pause and analysis steps'),
+    propagation: duration
+      .optional()
+      .default('10s')
+      .describe(
+        "How long pods take to read a change (kubelet's ConfigMap sync plus the provider's file poll)",
+      ),
+  })
+  .superRefine((f, ctx) => {
+    const variants = f.variants ?? (f.type === 'boolean' ? { on: true, off: false } : undefined);
+    if (!variants || Object.keys(variants).length < 2) {
+      ctx.addIssue({ code: 'custom', path: ['variants'], message: 'a flag needs at least two variants' });
+      return;
+    }
+    const expected = f.type === 'object' ? 'object' : f.type;
+    for (const [k, v] of Object.entries(variants)) {
+      const got = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+      if (got !== expected)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', k],
+          message: `a ${f.type} flag's variant must be a ${expected}, not ${got}`,
+        });
+    }
+    const off = f.defaultVariant ?? 'off';
+    if (!Object.hasOwn(variants, off))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultVariant'],
+        message: `"${off}" is not one of the variants (${Object.keys(variants).join(', ')})`,
+      });
+  });
+
 // ---------- services ----------
 
 export const hookSchema = z.strictObject({
@@ -481,6 +552,7 @@ export const platformSchema = z.strictObject({
   server: serverSchema.optional(),
   gitops: gitopsSchema.optional(),
   releaseNotes: releaseNotesSchema.optional(),
+  flags: z.record(name, flagSchema).optional().describe('Feature flags (docs/flags.md)'),
   localImages: z
     .array(
       z.strictObject({
@@ -506,6 +578,8 @@ export type AnalysisProviders = z.infer<typeof analysisProvidersSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type NotificationConfig = z.infer<typeof notificationSchema>;
 export type GitopsConfig = z.infer<typeof gitopsSchema>;
+export type FlagConfig = z.infer<typeof flagSchema>;
+export type FlagStep = z.infer<typeof flagStepSchema>;
 
 // ---------- environments/<env>.yaml: the desired state ----------
 
@@ -548,6 +622,10 @@ export const desiredStateSchema = z.strictObject({
   environment: name,
   chart: chartPinSchema.optional(),
   services: z.record(name, desiredServiceSchema).optional().default({}),
+  flags: z
+    .record(name, z.strictObject({ variant: z.string().min(1), percent: percent.optional() }))
+    .optional()
+    .describe("Each flag's state here: the variant and the share of requests given it (default 100)"),
 });
 
 export type DesiredState = z.infer<typeof desiredStateSchema>;

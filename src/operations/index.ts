@@ -11,6 +11,13 @@ export {
 } from './context.ts';
 export { declareFreezeAll, liftFreezesAll } from './emergency-stop.ts';
 export {
+  type FlagInput,
+  flagOutcome,
+  rollbackFlagOperation,
+  type SetFlagInput,
+  setFlagOperation,
+} from './flags.ts';
+export {
   type DeclaredFreeze,
   declareFreeze,
   type LiftedFreezes,

@@ -26,6 +26,11 @@ export interface ChartContext {
   activeColor?: Color;
   /** The environment's namePrefix / nameSuffix, applied to every object name (shared/names.ts). */
   names?: NameAffixes;
+  /**
+   * The feature flags' flagd definition (config/flags.ts) when the service reads any: the pods mount
+   * that ConfigMap and the flagd provider reads the file in it (in-process resolver, file mode).
+   */
+  flags?: { configMap: string; mountPath: string; file: string } | undefined;
   /** The environment's secret provider (absent: references resolved by slipway at deploy). */
   secrets?: ChartSecrets;
   /** The chart version the desired state pins (config/chart-source.ts); labels every object. */

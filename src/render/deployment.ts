@@ -273,6 +273,18 @@ export function renderWorkload(ctx: ChartContext, o: WorkloadOptions): KubeObjec
   if (scratchNames.length > 0) {
     container.volumeMounts = scratchNames.map((name) => ({ name, mountPath: String(scratch[name]) }));
   }
+  if (ctx.flags) {
+    // The standard flagd provider variables, so an application's `new FlagdProvider()` reads the file.
+    container.env = [
+      ...((container.env as Json[] | undefined) ?? []),
+      { name: 'FLAGD_RESOLVER', value: 'in-process' },
+      { name: 'FLAGD_OFFLINE_FLAG_SOURCE_PATH', value: `${ctx.flags.mountPath}/${ctx.flags.file}` },
+    ];
+    container.volumeMounts = [
+      ...((container.volumeMounts as Json[] | undefined) ?? []),
+      { name: 'slipway-flags', mountPath: ctx.flags.mountPath, readOnly: true },
+    ];
+  }
 
   const sa = v.sub('serviceAccount');
   const pod: Json = {};
@@ -301,6 +313,13 @@ export function renderWorkload(ctx: ChartContext, o: WorkloadOptions): KubeObjec
   }
   pod.containers = [container];
   if (scratchNames.length > 0) pod.volumes = scratchNames.map((name) => ({ name, emptyDir: {} }));
+  // optional: pods start before the first flag release writes the ConfigMap (flags then answer their
+  // code defaults); its later contents reach the mounted file without a restart.
+  if (ctx.flags)
+    pod.volumes = [
+      ...((pod.volumes as Json[] | undefined) ?? []),
+      { name: 'slipway-flags', configMap: { name: ctx.flags.configMap, optional: true } },
+    ];
 
   const podLabels = sortedRecord({ ...v.strMap('podLabels'), ...standardLabels(ctx, o.track) });
   return {

@@ -8,6 +8,7 @@ import { registerCluster } from './cluster.ts';
 import { registerDemo } from './demo.ts';
 import { registerDeploy } from './deploy.ts';
 import { registerDiff } from './diff.ts';
+import { registerFlag } from './flag.ts';
 import { registerFreeze } from './freeze.ts';
 import { registerGates } from './gates.ts';
 import { registerHistory } from './history.ts';
@@ -46,6 +47,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerGates,
   registerApprovals,
   registerFreeze,
+  registerFlag,
   registerAudit,
   registerReleaseNotes,
   registerServe,

@@ -24,6 +24,7 @@ export function registerRollback(program: Command): void {
       '--override-freeze <reason>',
       'roll back through a freeze window or declared freeze (admins of the environment only; audited)',
     )
+    .option('--kind <kind>', 'service, or flag to roll back a flag release (docs/flags.md)', 'service')
     .option('--store <url>', STORE_HELP)
     .option('-o, --output <format>', 'text or json (JSON lines)', 'text')
     .action(async (service, options, command) => {
@@ -31,6 +32,13 @@ export function registerRollback(program: Command): void {
       const to = options.to === undefined ? undefined : Number(options.to);
       if (to !== undefined && !(Number.isInteger(to) && to > 0))
         throw usageError(`--to must be a revision number, not "${options.to}"`);
+      if (options.kind !== 'service' && options.kind !== 'flag')
+        throw usageError(`--kind must be service or flag, not "${options.kind}"`);
+      if (options.kind === 'flag') {
+        const { rollbackFlagCommand } = await import('./flag.ts');
+        await rollbackFlagCommand(command, service, { ...options, to }, format);
+        return;
+      }
       const api = remoteApi(command);
       if (api) {
         await remoteRollback(api, service, { ...options, to }, format);

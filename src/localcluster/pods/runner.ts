@@ -28,6 +28,13 @@ import {
   mountServiceAccount,
   unmountServiceAccount,
 } from './serviceaccount.ts';
+import {
+  containerMounts,
+  projectVolumes,
+  removeVolumes,
+  rewriteMountPaths,
+  volumeSources,
+} from './volumes.ts';
 
 export const POD_FINALIZER = 'slipway.dev/pod-runner';
 export const NODE_NAME = 'local';
@@ -137,6 +144,7 @@ export class PodRunner {
   private readonly statusQueue: WorkQueue;
   private readonly written = new Map<string, string>();
   private unwatch: (() => void) | undefined;
+  private unwatchVolumes: Array<() => void> = [];
   private readonly logDir: string;
   private readonly pidFile: string;
   private stopped = false;
@@ -154,12 +162,18 @@ export class PodRunner {
   start(): void {
     killStaleProcesses(this.pidFile);
     this.unwatch = this.o.store.watch(this.o.kinds.pod, {}, (ev) => this.queue.add(key(ev.object)));
+    // A changed ConfigMap or Secret reaches the volumes of the running pods that mount it.
+    for (const kind of ['configMaps', 'secrets'] as const) {
+      const type = kind === 'configMaps' ? this.o.kinds.configMap : this.o.kinds.secret;
+      this.unwatchVolumes.push(this.o.store.watch(type, {}, (ev) => this.refreshVolumes(kind, ev.object)));
+    }
   }
 
   /** Stops every process (grace capped) without touching the stored Pods: a restart runs them again. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unwatch?.();
+    for (const u of this.unwatchVolumes) u();
     this.queue.stop();
     this.statusQueue.stop();
     const grace = this.o.stopGraceMs ?? 5_000;
@@ -363,6 +377,7 @@ export class PodRunner {
     const spec = (pod.spec as Obj | undefined) ?? {};
     const restartPolicy = String(spec.restartPolicy ?? 'Always');
     const previous = ((pod.status as Obj | undefined)?.containerStatuses as Obj[] | undefined) ?? [];
+    const volumes = projectVolumes(this.volumeSource(), this.o.dir, pod);
     const access = this.o.inCluster?.();
     const account =
       access &&
@@ -379,17 +394,20 @@ export class PodRunner {
         backoffBaseMs: this.o.backoffBaseMs ?? 10_000,
         backoffMaxMs: this.o.backoffMaxMs ?? 300_000,
         buildEnv: (container) =>
-          containerEnv(
-            { store: this.o.store, configMaps: this.o.kinds.configMap, secrets: this.o.kinds.secret },
-            rt.pod,
-            container,
-            rt.ip,
-            {
-              PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-              HOME: process.env.HOME ?? '/tmp',
-              ...inCluster,
-              ...c_mappingEnv(this.o.imageMappings, cs),
-            },
+          rewriteMountPaths(
+            containerEnv(
+              { store: this.o.store, configMaps: this.o.kinds.configMap, secrets: this.o.kinds.secret },
+              rt.pod,
+              container,
+              rt.ip,
+              {
+                PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+                HOME: process.env.HOME ?? '/tmp',
+                ...inCluster,
+                ...c_mappingEnv(this.o.imageMappings, cs),
+              },
+            ),
+            containerMounts(container, volumes),
           ),
         onChange: () => this.statusQueue.add(k),
         onPids: () => this.writePids(),
@@ -410,6 +428,7 @@ export class PodRunner {
       if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
       this.written.delete(k);
       for (const c of rt.containers) for (let i = 0; i <= c.restartCount; i++) removeLogs(c.logPath(i));
+      removeVolumes(this.o.dir, rt.pod);
       unmountServiceAccount(this.o.dir, rt.pod);
     })();
     return rt.terminating;
@@ -432,6 +451,24 @@ export class PodRunner {
       } catch (e) {
         if (isNotFound(e)) return;
         if (!isConflict(e)) throw e;
+      }
+    }
+  }
+
+  private volumeSource() {
+    return { store: this.o.store, configMaps: this.o.kinds.configMap, secrets: this.o.kinds.secret };
+  }
+
+  /** Rewrites the volumes of running pods that mount the changed ConfigMap or Secret. */
+  private refreshVolumes(kind: 'configMaps' | 'secrets', changed: KubeObject): void {
+    if (this.stopped) return;
+    for (const rt of this.runtimes.values()) {
+      if (rt.terminating || rt.pod.metadata.namespace !== changed.metadata.namespace) continue;
+      if (!volumeSources(rt.pod)[kind].includes(changed.metadata.name ?? '')) continue;
+      try {
+        projectVolumes(this.volumeSource(), this.o.dir, rt.pod);
+      } catch (e) {
+        process.stderr.write(`pod runner volumes ${rt.pod.metadata.name}: ${(e as Error).message}\n`);
       }
     }
   }
