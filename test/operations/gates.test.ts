@@ -29,6 +29,8 @@ const STATE_CHANGING = [
   'freeze',
   'unfreeze',
   'token',
+  // Its gates (role, freeze, audit) are tested in test/flags/flag-release.test.ts.
+  'flag',
 ] as const;
 /** Commands that read only (`status` finishes an interrupted release through the resume operation). */
 const READ_ONLY = [
