@@ -46,7 +46,23 @@ export function registerPlan(program: Command): void {
         }
         const plan = planEnvironment(await planInputFor(platform, options.env, client, options.target));
         if (format === 'json') printJson(plan);
-        else process.stdout.write(formatPlan(plan, { verbose: options.verbose }));
+        else {
+          process.stdout.write(formatPlan(plan, { verbose: options.verbose }));
+          // Feature flags (docs/flags.md): the desired state against what the flag ConfigMap serves.
+          // `apply` does not change flags; each line names the release that would.
+          if (client && Object.keys(platform.platform.flags ?? {}).length > 0) {
+            const { flagStatus, describeState } = await import('../../flags/index.ts');
+            for (const f of await flagStatus(client, platform, options.env)) {
+              const live = f.live ?? f.desired;
+              const same = live.variant === f.desired.variant && live.percent === f.desired.percent;
+              process.stdout.write(
+                same
+                  ? `flag ${f.flag}: ${describeState(live)}, as desired\n`
+                  : `flag ${f.flag}: serving ${describeState(live)}, desired ${describeState(f.desired)} (slipway flag set ${f.flag} --env ${options.env} --variant ${f.desired.variant} --percent ${f.desired.percent})\n`,
+              );
+            }
+          }
+        }
         if (options.detailedExitcode && plan.changes) process.exitCode = 2;
       } catch (e) {
         if (!options.detailedExitcode) throw e;

@@ -115,6 +115,7 @@ export function registerStatus(program: Command): void {
       const { releaseStatus } = await import('../../release/index.ts');
       const envs = options.env ? [options.env] : platform.environments.map((e) => e.name);
       const rows: StatusRow[] = [];
+      const flagRows: string[][] = [];
       for (const environment of envs) {
         try {
           const client = await connectEnvironment(platform, environment, { start: false });
@@ -135,10 +136,26 @@ export function registerStatus(program: Command): void {
             found = await releaseStatus(client, { platform, environment });
           }
           rows.push(...found);
+          if (Object.keys(platform.platform.flags ?? {}).length > 0) {
+            const { flagStatus, describeState } = await import('../../flags/index.ts');
+            for (const f of await flagStatus(client, platform, environment))
+              flagRows.push([
+                f.flag,
+                environment,
+                f.live ? describeState(f.live) : color.dim('not written'),
+                f.latest ? `revision ${f.latest.revision} ${f.latest.status}` : '',
+              ]);
+          }
         } catch (e) {
           rows.push({ environment, unreachable: e instanceof Error ? e.message : String(e) });
         }
       }
       printStatus(rows, format);
+      // Feature flags (docs/flags.md), text only: the JSON rows stay the services' as the API answers them.
+      if (format !== 'json' && flagRows.length > 0) {
+        const table = plainTable(['FLAG', 'ENV', 'SERVING', 'RELEASE']);
+        for (const r of flagRows) table.push(r);
+        process.stdout.write(`${table.toString()}\n`);
+      }
     });
 }
