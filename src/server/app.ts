@@ -6,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { SlipwayError } from '../shared/errors.ts';
 import { type AuthVariables, requireCaller } from './auth.ts';
+import { dashboardRoutes } from './dashboard/index.ts';
 import type { ServerDeps } from './deps.ts';
 import { gitHookRoutes, syncRoutes } from './gitops/routes.ts';
 import { problemResponse } from './problem.ts';
@@ -110,5 +111,7 @@ export function createApp(deps: ServerDeps): OpenAPIHono<{ Variables: AuthVariab
   api.route('/', decisionRoutes(deps));
   api.route('/', syncRoutes(deps));
   app.route(API_PREFIX, api);
+  // The dashboard (server-rendered pages at `/`, browser sessions only).
+  app.route('/', dashboardRoutes(deps));
   return app;
 }

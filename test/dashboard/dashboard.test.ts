@@ -1,0 +1,340 @@
+// The dashboard in a real browser (issue 12): Debian's chromium through playwright-core against a real
+// `slipway serve` (child process, stopped by PID), the gated fixture's local cluster and a real OpenID
+// Provider. Logs in through the provider's forms; watches a canary's weight advance live over SSE
+// without reloading (and measures how long a step takes to reach the page); a requester is refused as
+// approver and a second user approves with the keyboard only; a canary aborted from the release view
+// is back at stable 100 %; the audit page names each actor. axe-core on every page, screenshots at 1280
+// and 390 px into docs/images. A second server with 500 services × 4 environments measures the
+// overview's first render through the Performance API.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { LocalCluster } from '../../src/localcluster/cluster.ts';
+import { startFixturePlatform } from '../operations/support.ts';
+import type { ReleaseTestEnv } from '../release/support.ts';
+import { LOGIN_CLIENT, startProvider, type TestProvider, type TestUser } from '../server/oidc-provider.ts';
+import { cliRunner, type Replica, startReplica, until } from '../server/serve-support.ts';
+import { freePort, launchBrowser, logIn, shoot } from './support.ts';
+
+// Run inside the page by playwright (this project's TypeScript has no DOM library).
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals
+declare const document: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals
+declare const window: any;
+// biome-ignore lint/suspicious/noExplicitAny: the page's globals
+declare const MutationObserver: any;
+
+const USERS: Record<string, TestUser> = {
+  dana: { sub: 'u-1001', email: 'dana@example.test', groups: ['developers', 'release-managers'] },
+  april: { sub: 'u-1002', email: 'april@example.test', groups: ['release-managers'] },
+  ada: { sub: 'u-1003', email: 'ada@example.test', groups: ['platform'] },
+  vic: { sub: 'u-1004', email: 'vic@example.test', groups: [] },
+};
+
+const oidcSection = (issuer: string, port: number) =>
+  `server:\n  oidc:\n    issuer: ${issuer}\n    clientId: ${LOGIN_CLIENT.id}\n    clientSecretEnv: TEST_OIDC_SECRET\n    audience: https://slipway.test/api\n    redirectUrl: http://127.0.0.1:${port}/auth/callback\n`;
+
+const withEmails = (yaml: string) =>
+  yaml.replace(
+    /^ {2}(dana|april|ada|vic): \{ ?(groups: \[[\w-]+\])? ?\}$/gm,
+    (_m, who: string, g?: string) => `  ${who}: { email: ${USERS[who]!.email}${g ? `, ${g}` : ''} }`,
+  );
+
+/** 500 services × 4 environments, all viewable, none deployed: the overview's size test. */
+function bigPlatform(): string {
+  const services = Array.from(
+    { length: 500 },
+    (_, i) => `  svc-${String(i).padStart(3, '0')}: { image: example.test/big/svc, strategy: rolling }`,
+  );
+  const envs = ['dev', 'test', 'stage', 'prod'].map(
+    (e, i) =>
+      `  - name: ${e}\n    policy: relaxed\n    roles: { viewer: ['*'] }${i > 0 ? `\n    promotion: { from: ${['dev', 'test', 'stage'][i - 1]}, soak: 1h }` : ''}`,
+  );
+  return `apiVersion: slipway.dev/v1\nkind: Platform\nname: big\npeople:\n  dana: { email: dana@example.test }\nservices:\n${services.join('\n')}\nenvironments:\n${envs.join('\n')}\nstrategies:\n  rolling: { type: rolling }\n`;
+}
+
+describe('dashboard in chromium (real server, cluster and identity provider)', { timeout: 240_000 }, () => {
+  let dir: string | undefined;
+  let bigDir: string | undefined;
+  let cluster: LocalCluster | undefined;
+  const providers: TestProvider[] = [];
+  let browser: Browser | undefined;
+  let server: Replica;
+  let big: Replica;
+  let issuer: string;
+  let bigIssuer: string;
+  const runners: Array<ReturnType<typeof cliRunner>> = [];
+  const contexts: Record<string, BrowserContext> = {};
+  const pages: Record<string, Page> = {};
+  const figures: Record<string, number> = {};
+
+  const api = async (who: string, method: string, path: string, body?: unknown) => {
+    const token = await providers[0]!.accessToken(who);
+    const res = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  before(async () => {
+    const port = await freePort();
+    const provider = await startProvider(USERS, `http://127.0.0.1:${port}/auth/callback`);
+    providers.push(provider);
+    issuer = provider.issuer;
+    ({ dir, cluster } = await startFixturePlatform('gated', {
+      editPlatform: (yaml) =>
+        withEmails(yaml).replace(
+          '      - setWeight: 50\n      - pause: {}',
+          '      - setWeight: 20\n      - pause: { duration: 3s }\n      - setWeight: 60\n      - pause: {}',
+        ) + oidcSection(issuer, port),
+    }));
+    const env = { TEST_OIDC_SECRET: LOGIN_CLIENT.secret };
+    const runner = cliRunner(() => ({ dir }) as ReleaseTestEnv, env);
+    runners.push(runner);
+    server = await startReplica(runner, ['--port', String(port)]);
+
+    // The big platform shares the local cluster (its own namespaces) and has its own provider client.
+    const bigPort = await freePort();
+    const bigProvider = await startProvider(USERS, `http://127.0.0.1:${bigPort}/auth/callback`);
+    providers.push(bigProvider);
+    bigIssuer = bigProvider.issuer;
+    bigDir = mkdtempSync(join(tmpdir(), 'slipway-big-'));
+    writeFileSync(join(bigDir, 'slipway.yaml'), bigPlatform() + oidcSection(bigIssuer, bigPort));
+    writeFileSync(join(bigDir, 'values.yaml'), readFileSync(join(dir, 'values.yaml')));
+    mkdirSync(join(bigDir, '.slipway'));
+    symlinkSync(join(dir, '.slipway', 'cluster'), join(bigDir, '.slipway', 'cluster'));
+    const bigRunner = cliRunner(() => ({ dir: bigDir }) as ReleaseTestEnv, env);
+    runners.push(bigRunner);
+    big = await startReplica(bigRunner, ['--port', String(bigPort)]);
+
+    browser = await launchBrowser();
+    for (const who of ['dana', 'april']) {
+      contexts[who] = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      pages[who] = await contexts[who]!.newPage();
+      pages[who]!.setDefaultTimeout(15_000);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const r of runners) r.killAll();
+    await cluster?.stop();
+    for (const p of providers) await p.close();
+    for (const d of [dir, bigDir]) if (d) rmSync(d, { recursive: true, force: true });
+    if (Object.keys(figures).length)
+      process.stdout.write(`# dashboard figures: ${JSON.stringify(figures)}\n`);
+  });
+
+  test('no open page: a browser without a session is sent to the identity provider; login lands on the overview', async () => {
+    const res = await fetch(`${server.url}/`, { redirect: 'manual' });
+    assert.equal(res.status, 302);
+    assert.equal(res.headers.get('location'), '/auth/login');
+    const csrfless = await fetch(`${server.url}/releases/dev/can/abort`, {
+      method: 'POST',
+      redirect: 'manual',
+    });
+    assert.notEqual(csrfless.status, 303, 'no action without a session');
+    await logIn(pages['dana']!, server.url, issuer, USERS['dana']!.sub);
+    await logIn(pages['april']!, server.url, issuer, USERS['april']!.sub);
+    const page = pages['dana']!;
+    await page.getByText('Signed in as').waitFor();
+    assert.match((await page.locator('header .who').textContent()) ?? '', /dana@example\.test/);
+    await page.locator('#overview').waitFor();
+  });
+
+  test('a canary started through the API advances live on the release view, and aborting it from there brings stable back to 100 %', async () => {
+    const page = pages['dana']!;
+    const web = await api('dana', 'POST', '/environments/dev/services/web/deploy', {});
+    assert.equal(web.status, 202, JSON.stringify(web.body));
+    // The first release of a canary service installs it; the second is the canary.
+    const first = await api('dana', 'POST', '/environments/dev/services/can/deploy', { imageTag: 'v1' });
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    await until('can v1 deployed', async () => {
+      const h = await api('dana', 'GET', '/environments/dev/services/can/history');
+      return (h.body as unknown as Array<{ status: string }>)[0]?.status === 'deployed' || undefined;
+    });
+    await page.goto(`${server.url}/releases/dev/can`);
+    // Record when the page's weight changes, by the page's own clock (same machine as the server's).
+    await page.evaluate(() => {
+      const w = window as unknown as { weights: Array<{ w: string; t: number }> };
+      w.weights = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid=weight]')?.textContent ?? '';
+        if (w.weights.at(-1)?.w !== text)
+          w.weights.push({ w: text, t: performance.timeOrigin + performance.now() });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const navigations = await page.evaluate(() => performance.getEntriesByType('navigation' as never).length);
+    const deploy = await api('dana', 'POST', '/environments/dev/services/can/deploy', { imageTag: 'v2' });
+    assert.equal(deploy.status, 202, JSON.stringify(deploy.body));
+    await page.getByTestId('weight').filter({ hasText: /^20$/ }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('weight').filter({ hasText: /^60$/ }).waitFor({ timeout: 30_000 });
+    assert.equal(
+      await page.evaluate(() => performance.getEntriesByType('navigation' as never).length),
+      navigations,
+      'no reload',
+    );
+    // How long the step took to reach the page: the record's step start → the DOM change.
+    const history = await api('dana', 'GET', '/environments/dev/services/can/history');
+    const record = (
+      history.body as unknown as Array<{ steps: Array<{ name: string; startedAt: string }> }>
+    )[0]!;
+    const seen = await page.evaluate(
+      () => (window as unknown as { weights: Array<{ w: string; t: number }> }).weights,
+    );
+    for (const weight of ['20', '60']) {
+      const step = record.steps.find((s) => s.name.includes(`setWeight ${weight}`))!;
+      const shown = seen.find((s) => s.w === weight)!;
+      figures[`sseStepToPageMs_${weight}`] = Math.round(shown.t - Date.parse(step.startedAt));
+    }
+    for (const v of Object.values(figures)) assert.ok(v < 250, `SSE update reached the page in ${v} ms`);
+    await page.getByRole('heading', { name: 'Pods' }).waitFor();
+    await shoot(page, 'release');
+
+    // Abort from the page: the canary goes to weight 0, stable carries everything again.
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await page.getByText('abort: done').waitFor();
+    await page.getByText('stable 100 %').waitFor({ timeout: 30_000 });
+    await page
+      .getByTestId('status')
+      .filter({ hasText: /aborted|rolled-back|failed/ })
+      .waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByRole('button', { name: 'Abort' }).isDisabled(), true);
+  });
+
+  test('the requester is refused, said in words; a second user approves with the keyboard only', async () => {
+    await until('web deployed in dev', async () => {
+      const h = await api('dana', 'GET', '/environments/dev/services/web/history');
+      return (h.body as unknown as Array<{ status: string }>)[0]?.status === 'deployed' || undefined;
+    });
+    const req = await api('dana', 'POST', '/promotions', {
+      service: 'web',
+      from: 'dev',
+      to: 'prod',
+      reason: 'ship it',
+    });
+    assert.equal(req.status, 201, JSON.stringify(req.body));
+    const id = req.body['id'] as number;
+    const dana = pages['dana']!;
+    await dana.goto(`${server.url}/approvals`);
+    await dana.getByText('You requested this promotion, so you cannot approve it').waitFor();
+    await shoot(dana, 'approvals');
+    await dana.getByRole('button', { name: `Approve #${id}` }).click();
+    await dana.getByText(`requested promotion #${id} and may not approve it too`).waitFor();
+
+    const april = pages['april']!;
+    await april.goto(`${server.url}/approvals`);
+    assert.equal(await april.getByText('You requested this promotion').count(), 0);
+    // Keyboard only: tab to the comment field of the promotion, type, Enter submits its form.
+    const comment = april.locator(`#promotion-${id}-comment`);
+    for (let i = 0; i < 40 && !(await comment.evaluate((el) => el === document.activeElement)); i++)
+      await april.keyboard.press('Tab');
+    assert.ok(
+      await comment.evaluate((el) => el === document.activeElement),
+      'the comment field is reachable by Tab',
+    );
+    await april.keyboard.type('looks good');
+    await april.keyboard.press('Tab');
+    assert.ok(
+      await april
+        .getByRole('button', { name: `Approve #${id}` })
+        .evaluate((el) => el === document.activeElement),
+      'Approve is the next stop',
+    );
+    await april.keyboard.press('Enter');
+    await april.getByText(`approved #${id}: the promotion runs`).waitFor();
+  });
+
+  test('the audit page lists each action with the right user, verifies the chain and exports JSON lines', async () => {
+    const page = pages['april']!;
+    await page.goto(`${server.url}/audit`);
+    await page.getByTestId('verification').filter({ hasText: 'Hash chain verified' }).waitFor();
+    const rows = await page
+      .locator('#audit tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+    const has = (actor: string, action: string, env: string) =>
+      rows.some((r) => r[2] === actor && r[3] === action && r[4] === env);
+    assert.ok(has('dana', 'deploy', 'dev'), 'dana deployed');
+    assert.ok(
+      has('dana', 'abort', 'dev') || rows.some((r) => r[2] === 'dana' && /abort/.test(r.join(' '))),
+      'dana aborted',
+    );
+    assert.ok(has('dana', 'promote', 'prod'), 'dana requested the promotion');
+    assert.ok(has('dana', 'permission-denied', 'prod'), 'dana was refused as approver');
+    assert.ok(has('april', 'approve', 'prod'), 'april approved');
+    await shoot(page, 'audit');
+    await page.goto(`${server.url}/audit?who=april`);
+    const aprilRows = await page.locator('#audit tbody tr td:nth-child(3)').allTextContents();
+    assert.ok(aprilRows.length > 0 && aprilRows.every((a) => a === 'april'), 'the who filter');
+    const jsonl = await page.evaluate(async () => (await fetch('/audit.jsonl?who=april')).text());
+    const lines = jsonl
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { actor: string; hash: string });
+    assert.ok(lines.length > 0 && lines.every((l) => l.actor === 'april' && l.hash));
+  });
+
+  test('the overview shows the services and is usable at both widths', async () => {
+    const page = pages['dana']!;
+    await page.goto(`${server.url}/`);
+    await page.locator('#overview tbody tr[data-service="can"]').waitFor();
+    await until(
+      'overview synced',
+      async () => {
+        await page.reload();
+        return (await page.getByText('loading…').count()) === 0 || undefined;
+      },
+      20_000,
+    );
+    await shoot(page, 'overview');
+  });
+
+  test('500 services × 4 environments: the overview renders in under a second in the browser', async () => {
+    const ctx = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await ctx.newPage();
+      await logIn(page, big.url, bigIssuer, USERS['dana']!.sub);
+      await until(
+        'the big overview synced',
+        async () => {
+          await page.goto(`${big.url}/`);
+          return (await page.getByText('loading…').count()) === 0 || undefined;
+        },
+        30_000,
+      );
+      await page.goto(`${big.url}/`);
+      const nav = await page.evaluate(() => {
+        const n = performance.getEntriesByType('navigation' as never)[0] as unknown as {
+          responseEnd: number;
+          domContentLoadedEventEnd: number;
+          loadEventEnd: number;
+          transferSize: number;
+        };
+        const fcp = performance.getEntriesByName('first-contentful-paint')[0]?.startTime;
+        return {
+          response: n.responseEnd,
+          dcl: n.domContentLoadedEventEnd,
+          load: n.loadEventEnd,
+          fcp,
+          bytes: n.transferSize,
+        };
+      });
+      assert.equal(await page.locator('#overview tbody tr[data-service]').count(), 500);
+      figures['overview500x4_responseEndMs'] = Math.round(nav.response);
+      figures['overview500x4_firstContentfulPaintMs'] = Math.round(nav.fcp ?? -1);
+      figures['overview500x4_domContentLoadedMs'] = Math.round(nav.dcl);
+      figures['overview500x4_loadMs'] = Math.round(nav.load);
+      figures['overview500x4_bytes'] = nav.bytes;
+      assert.ok(nav.load < 1000, `first render in ${nav.load} ms`);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
