@@ -10,7 +10,7 @@ import { streamSSE } from 'hono/streaming';
 import { namespaceFor } from '../../config/model.ts';
 import { approvePromotion, rejectPromotion } from '../../operations/promotion.ts';
 import { deployService, gateRelease } from '../../operations/release.ts';
-import { actorName, getPromotion } from '../../promotion/index.ts';
+import { getPromotion } from '../../promotion/index.ts';
 import { historySelector } from '../../release/history.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import { contextFor, type ServerDeps } from '../deps.ts';
@@ -20,7 +20,6 @@ import { auditPage } from './audit.ts';
 import { approvalsData, auditData, overviewData, releaseData, SyncStatusCache } from './data.ts';
 import { layout, type PageContext } from './layout.ts';
 import { overviewPage, overviewRows } from './overview.ts';
-import { extraRoutes } from './pages.ts';
 import { releaseLive, releasePage } from './release.ts';
 import { CsrfKeys, type DashboardVariables, requireSession } from './session.ts';
 
@@ -281,6 +280,5 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
     });
   });
 
-  extraRoutes(app, deps, { actor: (c) => actorName(deps.platform(), c.get('caller').name) });
   return app;
 }

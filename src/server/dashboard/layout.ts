@@ -18,10 +18,8 @@ export interface PageContext {
 
 const NAV = [
   ['/', 'Overview'],
-  ['/pipeline', 'Pipeline'],
   ['/approvals', 'Approvals'],
   ['/audit', 'Audit'],
-  ['/settings', 'Settings'],
 ] as const;
 
 const CSS = `

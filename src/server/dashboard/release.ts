@@ -176,7 +176,6 @@ ${gateButton(ctx, data, 'retry', 'Retry', '', failed)}
 export function releasePage(ctx: PageContext, data: ReleaseViewData): Html {
   const base = `/releases/${encodeURIComponent(data.environment)}/${encodeURIComponent(data.service)}`;
   return html`<h1>${data.service} in ${data.environment}</h1>
-<p><a href="/services/${encodeURIComponent(data.service)}">History of ${data.service}</a></p>
 <div data-live="${base}/events">
 ${releaseLive(ctx, data)}
 </div>`;
