@@ -70,7 +70,18 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
   const csrf = new CsrfKeys();
   const sync = new SyncStatusCache(deps);
 
-  app.use('*', requireSession(deps.authenticators, csrf, deps.login !== undefined));
+  // Only the dashboard's own paths: any other path keeps the API's answers (404 problem+json…).
+  const session = requireSession(deps.authenticators, csrf, deps.login !== undefined);
+  for (const path of [
+    '/',
+    '/events/*',
+    '/releases/*',
+    '/approvals',
+    '/approvals/*',
+    '/audit',
+    '/audit.jsonl',
+  ])
+    app.use(path, session);
 
   app.get('/', (c) =>
     page(c, 'Overview', async () =>
