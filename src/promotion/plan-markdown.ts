@@ -22,7 +22,7 @@ function planTable(plan: EnvironmentPlan): string[] {
         : `${s.version.from ?? '—'} → ${s.version.to ?? '—'}`;
     const chart = !s.chart
       ? ''
-      : s.chart.from === s.chart.to
+      : s.chart.from === s.chart.to || s.action === 'install'
         ? ` (chart ${s.chart.to})`
         : ` (chart ${s.chart.from ?? 'unpinned'} → ${s.chart.to ?? 'unpinned'})`;
     const replicas =

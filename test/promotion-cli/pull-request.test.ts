@@ -91,7 +91,7 @@ describe('slipway promote --pull-request, plan --format markdown (ehealth copy)'
       /### Desired state \(`environments\/exttest\.yaml`\)\n\n- telemed-api version: v4\.2\.1 → v4\.3\.0-rc\.2\n/,
     );
     assert.match(d, /## Plan for exttest \(namespace ehealth-exttest\)/);
-    assert.match(d, /\| telemed-api \| install \| — → v4\.3\.0-rc\.2 \| — → 2 \|/);
+    assert.match(d, /\| telemed-api \| install \| — → v4\.3\.0-rc\.2 \(chart 1\.0\.0\) \| — → 2 \|/);
     assert.match(d, /<summary>telemed-api: Deployment\/ehealth-exttest\/telemed-api \(create\)<\/summary>/);
     assert.match(d, /\+ +image: ghcr\.io\/ehealth\/telemed-api:v4\.3\.0-rc\.2/);
     assert.match(d, /### Policy findings/);

@@ -81,7 +81,10 @@ terminationGracePeriodSeconds: 2
   test('inttest is applied from its desired state', async () => {
     const plan = await slipway('lars.nielsen', ['plan', '--env', 'inttest', '--detailed-exitcode']);
     assert.equal(plan.code, 2, plan.stderr);
-    assert.match(plan.stdout, /telemed-api: not deployed \(v4\.3\.0-rc\.2@sha256:4a4a4a4a4a4a to install\)/);
+    assert.match(
+      plan.stdout,
+      /telemed-api: not deployed \(v4\.3\.0-rc\.2@sha256:4a4a4a4a4a4a chart 1\.1\.0 to install\)/,
+    );
     const r = await slipway('lars.nielsen', ['apply', '--env', 'inttest']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const s of ['clinician-portal', 'measurement-ingest', 'telemed-api'])
