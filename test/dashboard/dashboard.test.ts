@@ -281,7 +281,7 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
     assert.ok(lines.length > 0 && lines.every((l) => l.actor === 'april' && l.hash));
   });
 
-  test('the overview shows the services and is usable at both widths', async () => {
+  test('the overview and the settings are usable at both widths', async () => {
     const page = pages['dana']!;
     await page.goto(`${server.url}/`);
     await page.locator('#overview tbody tr[data-service="can"]').waitFor();
@@ -294,6 +294,14 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       20_000,
     );
     await shoot(page, 'overview');
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('heading', { name: '2. prod' }).waitFor();
+    assert.match(
+      (await page.locator('main').textContent()) ?? '',
+      /Promoted from dev; 1 approval\(s\), never the requester/,
+    );
+    assert.match((await page.locator('main').textContent()) ?? '', /approver: release-managers/);
+    await shoot(page, 'settings');
   });
 
   test('500 services × 4 environments: the overview renders in under a second in the browser', async () => {

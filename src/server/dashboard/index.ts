@@ -8,6 +8,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import { namespaceFor } from '../../config/model.ts';
+import { listDeclaredFreezes } from '../../operations/freeze.ts';
 import { approvePromotion, rejectPromotion } from '../../operations/promotion.ts';
 import { deployService, gateRelease } from '../../operations/release.ts';
 import { getPromotion } from '../../promotion/index.ts';
@@ -17,11 +18,19 @@ import { contextFor, type ServerDeps } from '../deps.ts';
 import { toProblem } from '../problem.ts';
 import { approvalsPage } from './approvals.ts';
 import { auditPage } from './audit.ts';
-import { approvalsData, auditData, overviewData, releaseData, SyncStatusCache } from './data.ts';
+import {
+  approvalsData,
+  auditData,
+  overviewData,
+  releaseData,
+  SyncStatusCache,
+  viewableEnvironments,
+} from './data.ts';
 import { layout, type PageContext } from './layout.ts';
 import { overviewPage, overviewRows } from './overview.ts';
 import { releaseLive, releasePage } from './release.ts';
 import { CsrfKeys, type DashboardVariables, requireSession } from './session.ts';
+import { settingsPage } from './settings.ts';
 
 export type DashboardContext = Context<{ Variables: DashboardVariables }>;
 
@@ -80,6 +89,7 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
     '/approvals/*',
     '/audit',
     '/audit.jsonl',
+    '/settings',
   ])
     app.use(path, session);
 
@@ -291,5 +301,21 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
     });
   });
 
+  app.get('/settings', (c) =>
+    page(c, 'Settings', async () => {
+      const ctx = contextFor(deps, c.get('caller'));
+      const envs = viewableEnvironments(ctx.platform, c.get('caller'));
+      const declared = Object.fromEntries(
+        await Promise.all(envs.map(async (e) => [e, await listDeclaredFreezes(ctx, e)] as const)),
+      );
+      return settingsPage({
+        platform: {
+          ...ctx.platform,
+          environments: ctx.platform.environments.filter((e) => envs.includes(e.name)),
+        },
+        declared,
+      });
+    }),
+  );
   return app;
 }

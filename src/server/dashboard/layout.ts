@@ -20,6 +20,7 @@ const NAV = [
   ['/', 'Overview'],
   ['/approvals', 'Approvals'],
   ['/audit', 'Audit'],
+  ['/settings', 'Settings'],
 ] as const;
 
 const CSS = `
