@@ -134,7 +134,15 @@ export async function startClusterProcess(
 ): Promise<{ kubeconfigPath: string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_CLUSTER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLUSTER_PROF}`] : []), '--import', 'tsx', join(REPO_ROOT, 'src', 'localcluster', 'cluster-main.ts'), JSON.stringify({ dir })],
+    [
+      ...(process.env.BENCH_CLUSTER_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLUSTER_PROF}`]
+        : []),
+      '--import',
+      'tsx',
+      join(REPO_ROOT, 'src', 'localcluster', 'cluster-main.ts'),
+      JSON.stringify({ dir }),
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
