@@ -304,6 +304,12 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
     await shoot(page, 'settings');
   });
 
+  // [tests: release view]
+  // [tests: pipeline]
+  // [tests: service]
+  // [tests: settings]
+  // [tests: demo]
+
   test('500 services × 4 environments: the overview renders in under a second in the browser', async () => {
     const ctx = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
     try {

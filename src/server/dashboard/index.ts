@@ -90,6 +90,10 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
     '/audit',
     '/audit.jsonl',
     '/settings',
+    '/settings/*',
+    '/pipeline',
+    '/pipeline/*',
+    '/services/*',
   ])
     app.use(path, session);
 
@@ -317,5 +321,9 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
       });
     }),
   );
+  // [routes: pipeline]
+  // [routes: service]
+  // [routes: settings]
+  // [routes: demo]
   return app;
 }

@@ -18,6 +18,7 @@ export interface PageContext {
 
 const NAV = [
   ['/', 'Overview'],
+  // [nav: pipeline]
   ['/approvals', 'Approvals'],
   ['/audit', 'Audit'],
   ['/settings', 'Settings'],
