@@ -10,6 +10,7 @@ import type { GitopsController } from './gitops/controller.ts';
 import type { Leadership } from './leader.ts';
 import type { BrowserLogin } from './login.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { OneTimeLogin } from './one-time-login.ts';
 import type { Run, RunRegistry } from './runs.ts';
 import type { StatusCache } from './status-cache.ts';
 
@@ -21,6 +22,8 @@ export interface ServerDeps {
   authenticators: readonly Authenticator[];
   /** Browser login (/auth/login, /auth/callback) when OIDC is configured; also among `authenticators`. */
   login?: BrowserLogin | undefined;
+  /** The one-time links of `slipway demo` (one-time-login.ts); only the demo sets it. Also among `authenticators`. */
+  oneTimeLogin?: OneTimeLogin | undefined;
   runs: RunRegistry;
   /** The GitOps sync when slipway.yaml has a gitops: section; started and stopped with the server. */
   gitops?: GitopsController | undefined;

@@ -8,29 +8,24 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import { namespaceFor } from '../../config/model.ts';
-import { listDeclaredFreezes } from '../../operations/freeze.ts';
 import { approvePromotion, rejectPromotion } from '../../operations/promotion.ts';
 import { deployService, gateRelease } from '../../operations/release.ts';
 import { getPromotion } from '../../promotion/index.ts';
 import { historySelector } from '../../release/history.ts';
 import { SlipwayError } from '../../shared/errors.ts';
 import { contextFor, type ServerDeps } from '../deps.ts';
+import { oneTimeLoginRoutes } from '../one-time-login.ts';
 import { toProblem } from '../problem.ts';
 import { approvalsPage } from './approvals.ts';
 import { auditPage } from './audit.ts';
-import {
-  approvalsData,
-  auditData,
-  overviewData,
-  releaseData,
-  SyncStatusCache,
-  viewableEnvironments,
-} from './data.ts';
+import { approvalsData, auditData, overviewData, releaseData, SyncStatusCache } from './data.ts';
 import { layout, type PageContext } from './layout.ts';
 import { overviewPage, overviewRows } from './overview.ts';
+import { pipelineRoutes } from './pipeline.ts';
 import { releaseLive, releasePage } from './release.ts';
+import { serviceRoutes } from './service-routes.ts';
 import { CsrfKeys, type DashboardVariables, requireSession } from './session.ts';
-import { settingsPage } from './settings.ts';
+import { settingsRoutes } from './settings-routes.ts';
 
 export type DashboardContext = Context<{ Variables: DashboardVariables }>;
 
@@ -305,25 +300,13 @@ export function dashboardRoutes(deps: ServerDeps): Hono<{ Variables: DashboardVa
     });
   });
 
-  app.get('/settings', (c) =>
-    page(c, 'Settings', async () => {
-      const ctx = contextFor(deps, c.get('caller'));
-      const envs = viewableEnvironments(ctx.platform, c.get('caller'));
-      const declared = Object.fromEntries(
-        await Promise.all(envs.map(async (e) => [e, await listDeclaredFreezes(ctx, e)] as const)),
-      );
-      return settingsPage({
-        platform: {
-          ...ctx.platform,
-          environments: ctx.platform.environments.filter((e) => envs.includes(e.name)),
-        },
-        declared,
-      });
-    }),
-  );
   // [routes: pipeline]
+  pipelineRoutes(app, deps);
   // [routes: service]
+  serviceRoutes(app, deps);
   // [routes: settings]
+  settingsRoutes(app, deps);
   // [routes: demo]
+  oneTimeLoginRoutes(app, deps.oneTimeLogin);
   return app;
 }
