@@ -1,20 +1,39 @@
 // Settings you can read: each environment's rules (order, promotion source, soak, approvals, hotfix,
 // policy, autoDeploy), its roles and who is in them (people: keys and groups as slipway.yaml says), its
-// freeze windows and declared freezes. Read-only: these change by editing slipway.yaml.
+// freeze windows on a calendar and declared freezes, the notification targets with their last
+// deliveries, and API tokens. Only tokens change here (through operations/tokens.ts, as the CLI does);
+// the rest changes by editing slipway.yaml.
 import { html } from 'hono/html';
 import type { LoadedPlatform } from '../../config/load.ts';
 import type { DeclaredFreeze } from '../../promotion/index.ts';
-import { badge, type Html } from './layout.ts';
+import { badge, type Html, type PageContext } from './layout.ts';
+import { calendarTable, type FreezeCalendar } from './settings-calendar.ts';
+import {
+  type NotificationTarget,
+  notificationsSection,
+  type TokensData,
+  tokensSection,
+} from './settings-tokens.ts';
 
 export interface SettingsData {
   platform: LoadedPlatform;
   declared: Record<string, DeclaredFreeze[]>;
+  calendar: FreezeCalendar;
+  notifications: NotificationTarget[];
+  tokens: TokensData;
+  now: Date;
 }
 
-export function settingsPage(data: SettingsData): Html {
+export function settingsPage(ctx: PageContext, data: SettingsData): Html {
   const people = data.platform.platform.people ?? {};
   return html`<h1>Settings</h1>
-<p class="muted">Read-only: edit slipway.yaml to change them.</p>
+<p class="muted">Read-only but for API tokens: edit slipway.yaml to change the rest.</p>
+<nav aria-label="On this page"><ul class="actions" style="list-style:none;padding:0">
+<li><a href="#environments">Environments</a></li><li><a href="#freeze-calendar-h">Freeze calendar</a></li>
+<li><a href="#notifications">Notifications</a></li><li><a href="#tokens">API tokens</a></li><li><a href="#people">People</a></li>
+</ul></nav>
+${data.tokens.created ? tokensSection(ctx, data.tokens, data.now) : ''}
+<h2 id="environments" class="muted" style="font-size:.95rem">Environments, in promotion order</h2>
 ${data.platform.environments.map((e, i) => {
   const roles = Object.entries(e.roles ?? {});
   return html`<section aria-labelledby="env-${e.name}">
@@ -38,7 +57,11 @@ ${
 ${(data.declared[e.name] ?? []).map((f) => html`<p>${badge('frozen', 'bad')} #${f.id} by ${f.createdBy}: ${f.reason}${f.endsAt ? ` until ${f.endsAt}` : ' until lifted'}</p>`)}
 </section>`;
 })}
-<h2>People</h2>
+<h2 id="freeze-calendar-h">Freeze calendar</h2>
+${calendarTable(data.calendar)}
+${notificationsSection(data.notifications, data.now)}
+${data.tokens.created ? '' : tokensSection(ctx, data.tokens, data.now)}
+<h2 id="people">People</h2>
 <ul>${Object.entries(people).map(
     ([name, p]) =>
       html`<li><strong>${name}</strong>${p?.email ? ` <${p.email}>` : ''}${p?.groups?.length ? ` — groups ${p.groups.join(', ')}` : ''}</li>`,
