@@ -94,7 +94,7 @@ export function overviewRows(data: OverviewData): Html {
     );
   return html`<tbody id="overview-rows">${rows.map(
     (s) => html`<tr data-service="${s.name}"${s.reasons.length ? html` class="attention"` : ''}>
-<th scope="row">${s.name}${
+<th scope="row"><a href="/services/${encodeURIComponent(s.name)}">${s.name}</a>${
       s.reasons.length ? html`<br><small class="bad">needs attention: ${s.reasons.join('; ')}</small>` : ''
     }</th>
 ${data.environments.map((e) => cell(e, s.name, s.statuses, data.now))}
