@@ -175,7 +175,7 @@ ${gateButton(ctx, data, 'retry', 'Retry', '', failed)}
 
 export function releasePage(ctx: PageContext, data: ReleaseViewData): Html {
   const base = `/releases/${encodeURIComponent(data.environment)}/${encodeURIComponent(data.service)}`;
-  return html`<h1>${data.service} in ${data.environment}</h1>
+  return html`<h1><a href="/services/${encodeURIComponent(data.service)}?env=${encodeURIComponent(data.environment)}">${data.service}</a> in ${data.environment}</h1>
 <div data-live="${base}/events">
 ${releaseLive(ctx, data)}
 </div>`;
