@@ -1,7 +1,7 @@
 // `slipway demo`: the guided end-to-end run. Each step records a timeline entry with its figures and
 // throws a DemoStepFailure (naming the step) when something did not behave as expected.
 import { createHash } from 'node:crypto';
-import { loadPlatform } from '../config/load.ts';
+import { type LoadedPlatform, loadPlatform } from '../config/load.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { deploy, RELEASE_STATUS, type ReleaseRecord } from '../release/index.ts';
 import { registerBlueGreen } from '../release/strategies/blue-green.ts';
@@ -48,12 +48,24 @@ export interface DemoOptions {
   /** Progress lines (stderr). */
   out: (s: string) => void;
   tty: boolean;
+  /**
+   * Starts the dashboard on the demo's platform once its cluster runs (the CLI passes `slipway
+   * serve`'s control plane); undefined when it did not start. Kept in `res.dashboard` for cleanup.
+   */
+  dashboard?: (platform: LoadedPlatform) => Promise<DemoDashboard | undefined>;
+}
+
+/** The dashboard the demo started (the control plane of `slipway serve`, in this process). */
+export interface DemoDashboard {
+  url: string;
+  close(): Promise<void>;
 }
 
 /** What must be released when the demo ends, however it ends. */
 export interface DemoResources {
   workspace?: DemoWorkspace;
   cluster?: DemoCluster;
+  dashboard?: DemoDashboard;
   loads: Load[];
 }
 
@@ -137,9 +149,14 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
       metricsUrl: cluster.metricsUrl,
       onMeasurement,
     });
-    record(current, `local cluster ${cluster.background ? 'in the background' : 'in this process'}`, {
-      kubeconfig: cluster.kubeconfigPath,
-    });
+    // The browser follows the same releases: the dashboard reads them from this cluster.
+    const dashboard = o.dashboard ? await o.dashboard(appointments) : undefined;
+    if (dashboard) res.dashboard = dashboard;
+    record(
+      current,
+      `local cluster ${cluster.background ? 'in the background' : 'in this process'}${dashboard ? `; dashboard ${dashboard.url}/` : ''}`,
+      { kubeconfig: cluster.kubeconfigPath, ...(dashboard ? { dashboard: `${dashboard.url}/` } : {}) },
+    );
 
     // ---- 2. appointments v1 everywhere ----
     current = '2 deploy v1';
@@ -393,8 +410,11 @@ export async function runDemo(o: DemoOptions, res: DemoResources): Promise<DemoR
   }
 }
 
-/** Stops every load and (unless kept) the cluster and the workspace. Safe to call twice. */
+/** Stops the dashboard, every load and (unless kept) the cluster and the workspace. Safe to call twice. */
 export async function cleanup(res: DemoResources, keep: boolean): Promise<void> {
+  const d = res.dashboard;
+  delete res.dashboard;
+  await d?.close().catch(() => undefined);
   await Promise.all(res.loads.map((l) => l.stop().catch(() => undefined)));
   res.loads = [];
   if (keep) return;

@@ -1,6 +1,8 @@
 // `slipway demo` end to end: the real command on a fresh workspace and cluster. It fails when any step
 // misbehaves (the demo exits 1 naming the step), checks the summary lines, and that no process the
-// demo started (cluster, pods, load) is left afterwards.
+// demo started (cluster, pods, load, its dashboard) is left afterwards. While it runs, the dashboard
+// URL and one-time login link it prints are used as a browser would: the link logs in once, the
+// pages show the platform, and the session sees the bad canary's rollback in booking's history.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
@@ -25,6 +27,56 @@ function processesUnder(dir: string): string[] {
   return found;
 }
 
+/**
+ * Uses the dashboard while the demo runs: once the link is printed, the checks of the first part;
+ * once the good canary is done (the blue-green step still runs), booking's history as the session.
+ */
+async function watchDashboard(
+  stderr: () => string,
+  exited: Promise<unknown>,
+): Promise<{ url?: string; checks: string[] }> {
+  let over = false;
+  void exited.then(() => {
+    over = true;
+  });
+  const until = async (re: RegExp) => {
+    while (!over && !re.test(stderr())) await new Promise((r) => setTimeout(r, 200));
+    return re.exec(stderr());
+  };
+  const printed = await until(
+    /^dashboard (http:\/\/127\.0\.0\.1:\d+)\/ .*\n {2}(\1\/auth\/one-time\/[\w-]+)$/m,
+  );
+  if (!printed) return { checks: [] };
+  const [, url, link] = printed as unknown as [string, string, string];
+  const checks: string[] = [];
+  const get = (u: string, cookie?: string) =>
+    fetch(u, { redirect: 'manual', ...(cookie ? { headers: { cookie } } : {}) });
+  if ((await get(`${url}/`)).status === 401) checks.push('no session: 401');
+  const first = await get(link);
+  const cookie = first.headers.get('set-cookie')?.split(';')[0];
+  if (first.status === 302 && first.headers.get('location') === '/' && cookie?.startsWith('slipway_session='))
+    checks.push('link: 302 to / with a session');
+  const overview = await get(`${url}/`, cookie);
+  if (overview.status === 200 && (await overview.text()).includes('booking'))
+    checks.push('overview: 200, lists booking');
+  const again = await get(link);
+  if (again.status === 403 && /slipway demo<\/code> again/.test(await again.text()))
+    checks.push('link again: 403, run the demo again');
+  if (await until(/✔ 5 canary v3 \(good\)/)) {
+    const h = await get(`${url}/api/v1/environments/production/services/booking/history`, cookie);
+    const records =
+      h.status === 200 ? ((await h.json()) as Array<{ status: string; version: { tag?: string } }>) : [];
+    const of = (tag: string) => records.find((r) => r.version.tag === tag)?.status;
+    if (['failed', 'rolled-back'].includes(of('v2') ?? '') && of('v3') === 'deployed')
+      checks.push('booking history: v2 failed (rolled back), v3 deployed');
+    else
+      checks.push(
+        `booking history: ${h.status} ${JSON.stringify(records.map((r) => [r.version.tag, r.status]))}`,
+      );
+  }
+  return { url, checks };
+}
+
 test('slipway demo runs every step on a fresh local cluster and leaves nothing running', {
   timeout: 420_000,
 }, async () => {
@@ -42,7 +94,10 @@ test('slipway demo runs every step on a fresh local cluster and leaves nothing r
     stderr += d.toString();
   });
   const started = Date.now();
-  const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  const exited = new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+  const dashboard = watchDashboard(() => stderr, exited);
+  const code = await exited;
+  const seen = await dashboard;
   const seconds = (Date.now() - started) / 1000;
   const workspace = /demo workspace (\S+)/.exec(stderr)?.[1];
   process.stderr.write(`# slipway demo: exit ${code} after ${seconds.toFixed(1)} s\n`);
@@ -51,7 +106,7 @@ test('slipway demo runs every step on a fresh local cluster and leaves nothing r
   assert.equal(
     code,
     0,
-    `demo exited ${code}\n--- stdout\n${stdout}\n--- stderr (tail)\n${stderr.slice(-4000)}`,
+    `demo exited ${code}\n--- dashboard checks ${JSON.stringify(seen)}\n--- stdout\n${stdout}\n--- stderr (tail)\n${stderr.slice(-4000)}`,
   );
   assert.ok(seconds < 300, `the demo took ${seconds} s (must stay under 5 minutes)`);
   for (const line of [
@@ -72,6 +127,17 @@ test('slipway demo runs every step on a fresh local cluster and leaves nothing r
     '6 blue-green',
   ])
     assert.ok(stdout.includes(`✔ ${step}`), `timeline entry ${step}`);
+  assert.ok(seen.url, `the demo prints its dashboard URL\n${stderr.slice(0, 3000)}`);
+  assert.match(stdout, new RegExp(`✔ 1 cluster +local cluster in this process; dashboard ${seen.url}/`));
+  assert.deepEqual(seen.checks, [
+    'no session: 401',
+    'link: 302 to / with a session',
+    'overview: 200, lists booking',
+    'link again: 403, run the demo again',
+    'booking history: v2 failed (rolled back), v3 deployed',
+  ]);
+  // The dashboard ended with the demo.
+  await assert.rejects(fetch(`${seen.url}/healthz`));
   // Nothing the demo started remains: no process in its workspace, and the workspace is gone.
   assert.ok(workspace, 'the demo names its workspace');
   assert.deepEqual(processesUnder(workspace), []);
