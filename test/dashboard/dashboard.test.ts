@@ -17,6 +17,7 @@ import { startFixturePlatform } from '../operations/support.ts';
 import type { ReleaseTestEnv } from '../release/support.ts';
 import { LOGIN_CLIENT, startProvider, type TestProvider, type TestUser } from '../server/oidc-provider.ts';
 import { cliRunner, type Replica, startReplica, until } from '../server/serve-support.ts';
+import { oneTimeLinkInBrowser } from './demo-support.ts';
 import { freezeDay, type HookReceiver, settingsYaml, startHookReceiver } from './settings-support.ts';
 import { checkAccessibility, freePort, launchBrowser, logIn, shoot } from './support.ts';
 
@@ -321,6 +322,7 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
         .services.find((s) => s.service === 'gated-dev/can')
         ?.ports.find((p) => p.protocol === 'http')?.url;
     let sending = true;
+    let aborted = false;
     const answered = { ok: 0, failed: 0 };
     const load = (async () => {
       while (sending) {
@@ -349,9 +351,11 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       await metric.getByTestId('value').first().waitFor({ timeout: 20_000 });
       await run.getByTestId('run-phase').filter({ hasText: 'Successful' }).waitFor({ timeout: 20_000 });
       const values = await metric.getByTestId('value').allTextContents();
-      assert.ok(values.length >= 4, `four measurements: ${values.join(', ')}`);
-      for (const v of values) assert.ok(Number(v) >= 0.95, `each measured value passes: ${v}`);
-      assert.equal(await metric.locator('tbody tr', { hasText: 'passed' }).count(), values.length);
+      // A second without canary requests is `no data` (inconclusive, tolerated); every number passes.
+      const numbers = values.filter((v) => v !== 'no data').map(Number);
+      assert.ok(values.length >= 4 && numbers.length > 0, `measurements: ${values.join(', ')}`);
+      for (const v of numbers) assert.ok(v >= 0.95, `each measured value passes: ${v}`);
+      assert.equal(await metric.locator('tbody tr', { hasText: 'passed' }).count(), numbers.length);
       await metric.getByTestId('metric-phase').filter({ hasText: 'Successful' }).waitFor();
       // The share each track answered in the window, both seen, next to the configured weight.
       const share = async (track: string) =>
@@ -363,7 +367,7 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       assert.ok(Math.abs(canary + stable - 100) < 0.5, `${canary} + ${stable}`);
       assert.match((await page.getByTestId('traffic').textContent()) ?? '', /configured canary weight 60 %/);
       // The picture of this test is the analysis, further down the page.
-      await page.getByRole('heading', { name: 'Analysis' }).evaluate((h) => h.scrollIntoView());
+      await page.getByRole('heading', { name: 'Analysis', exact: true }).evaluate((h) => h.scrollIntoView());
       await shoot(page, 'release-analysis');
       // Aborted again, so that can runs v1 in dev for the tests after this one.
       await page.getByRole('button', { name: 'Abort' }).click();
@@ -372,9 +376,12 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
         .getByTestId('status')
         .filter({ hasText: /aborted|rolled-back|failed/ })
         .waitFor({ timeout: 30_000 });
+      aborted = true;
     } finally {
       sending = false;
       await load;
+      // Even when an assertion failed: the tests after this one expect no canary of can running.
+      if (!aborted) await api('dana', 'POST', '/environments/dev/services/can/abort', {}).catch(() => {});
     }
     assert.ok(answered.ok > 0, `requests answered: ${JSON.stringify(answered)}`);
   });
@@ -388,7 +395,9 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       'web in prod on the pipeline',
       async () => {
         await page.goto(`${server.url}/pipeline`);
-        return (await card('prod', 'web').getByTestId('version').count()) > 0 || undefined;
+        const landed = (await card('prod', 'web').getByTestId('version').count()) > 0;
+        const state = await card('dev', 'web').locator('.move').getAttribute('data-state');
+        return (landed && state === 'current') || undefined;
       },
       60_000,
     );
@@ -396,8 +405,8 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
     const prodWeb = (await card('prod', 'web').getByTestId('version').textContent()) ?? '';
     assert.match(devWeb, /\S/);
     assert.equal(prodWeb.split('@')[0], devWeb.split('@')[0], 'prod runs what was promoted from dev');
-    assert.match((await card('prod', 'web').textContent()) ?? '', /since \d/);
-    assert.match((await card('dev', 'web').locator('.move').textContent()) ?? '', /up to date|request open/);
+    assert.match((await card('prod', 'web').textContent()) ?? '', /running for \d/);
+    assert.match((await card('dev', 'web').locator('.move').textContent()) ?? '', /up to date/);
     assert.match((await page.locator('[data-stage="prod"] > p').first().textContent()) ?? '', /last stage/);
 
     // can runs v1 in dev (its v2 canary was aborted): it may go to prod, but not without an approval.
@@ -567,6 +576,12 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       ada.setDefaultTimeout(15_000);
       await logIn(ada, server.url, issuer, USERS['ada']!.sub);
       await ada.goto(`${server.url}/settings#tokens`);
+      await ada.getByRole('button', { name: 'Create token' }).click();
+      await ada.getByText('choose at least one environment for the token').waitFor();
+      await ada.locator('#token-expires').fill('0d');
+      await ada.getByRole('checkbox', { name: 'dev', exact: true }).check();
+      await ada.getByRole('button', { name: 'Create token' }).click();
+      await ada.getByText('--expires 0d must be longer than 0').waitFor();
       await ada.locator('#token-name').fill('ci-settings');
       await ada.getByRole('checkbox', { name: 'dev', exact: true }).check();
       await ada.locator('#token-role').selectOption('viewer');
@@ -605,6 +620,9 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
     }
   });
   // [tests: demo]
+  test('a one-time link as slipway demo prints it logs a fresh browser in once, then says to run the demo again', async () => {
+    await oneTimeLinkInBrowser(browser!, dir!, 'dana');
+  });
 
   test('500 services × 4 environments: the overview renders in under a second in the browser', async () => {
     const ctx = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
