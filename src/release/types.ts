@@ -1,5 +1,6 @@
 // The vocabulary of the release engine: requests, the events a caller sees live, and the strategy
 // executor interface that rolling, canary and blue-green implement. Types only.
+import type { MeasurementRecord } from '../analysis/run.ts';
 import type { LoadedPlatform } from '../config/load.ts';
 import type { ServiceConfig, Strategy } from '../config/schema.ts';
 import type { ValueOverrides } from '../config/values.ts';
@@ -81,6 +82,8 @@ export interface ReleaseEvents {
   step(s: ReleaseStep): void;
   progress(p: ObjectProgress[]): void;
   log(line: string): void;
+  /** One analysis measurement, as the runner judged it (the dashboard tables them); optional. */
+  measurement?(m: MeasurementRecord): void;
 }
 
 export const silentEvents: ReleaseEvents = { step() {}, progress() {}, log() {} };

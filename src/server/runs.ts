@@ -12,7 +12,7 @@ export interface RunEvent {
   /** 1-based, per run: a client resumes with Last-Event-ID. */
   seq: number;
   at: string;
-  type: 'step' | 'progress' | 'log' | 'end';
+  type: 'step' | 'progress' | 'log' | 'measurement' | 'end';
   service?: string;
   data: unknown;
 }
@@ -72,6 +72,7 @@ export class Run {
       step: (s) => this.emit('step', s, service),
       progress: (p) => this.emit('progress', p, service),
       log: (line) => this.emit('log', line, service),
+      measurement: (m) => this.emit('measurement', m, service),
     };
   }
 

@@ -30,7 +30,7 @@ export interface RunView {
 export interface RunEvent {
   seq: number;
   at: string;
-  type: 'step' | 'progress' | 'log' | 'end';
+  type: 'step' | 'progress' | 'log' | 'measurement' | 'end';
   service?: string;
   data: unknown;
 }

@@ -142,6 +142,7 @@ export async function analyse(
       signal,
       onMeasurement: (m) => {
         ctx.events.log(`analysis ${m.template}/${m.metric}: ${m.phase} ${m.message}`);
+        ctx.events.measurement?.(m);
         o.onMeasurement?.(m);
       },
     });

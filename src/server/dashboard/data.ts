@@ -1,8 +1,10 @@
 // What the pages show, gathered from the server's dependencies: the overview from the watch-fed status
 // cache (never a cluster read per request), a release from its history and pods, the approvals inbox
 // and the audit from the store. Every read checks the caller's view role as the API does.
+import type { MeasurementRecord } from '../../analysis/run.ts';
+import { BUILTIN_TEMPLATES } from '../../analysis/templates.ts';
 import type { LoadedPlatform } from '../../config/load.ts';
-import { getEnvironment, namespaceFor } from '../../config/model.ts';
+import { getEnvironment, namespaceFor, strategyFor } from '../../config/model.ts';
 import { listDeclaredFreezes } from '../../operations/freeze.ts';
 import {
   actorName,
@@ -28,6 +30,8 @@ import type { ApprovalsData } from './approvals.ts';
 import { type AuditData, type AuditFilters, filterAudit } from './audit.ts';
 import type { OverviewData, OverviewEnvironment } from './overview.ts';
 import type { PodRow, ReleaseViewData } from './release.ts';
+import { analysisRuns } from './release-analysis.ts';
+import { measureTraffic } from './traffic.ts';
 
 const GITOPS_TTL_MS = 15_000;
 
@@ -128,12 +132,14 @@ export async function releaseData(
   const client = await deps.connect(platform, env, { start: false });
   if (!client) throw new SlipwayError('unreachable', `the cluster of ${env} is not running`);
   const t = serviceTarget(client, { platform, service, environment: env });
-  const [records, pods] = await Promise.all([
+  const namespace = namespaceFor(platform, env);
+  const [records, pods, traffic] = await Promise.all([
     t.history.list(service),
-    client.list('v1', 'Pod', {
-      namespace: namespaceFor(platform, env),
-      labelSelector: `${LABELS.service}=${service}`,
-    }),
+    client.list('v1', 'Pod', { namespace, labelSelector: `${LABELS.service}=${service}` }),
+    // Only a canary has two tracks to compare; nothing else pays for the metrics query.
+    strategyFor(platform, service).type === 'canary'
+      ? measureTraffic(platform, client, { environment: env, service, namespace })
+      : undefined,
   ]);
   const record = records[0];
   const podRows: PodRow[] = pods
@@ -159,8 +165,16 @@ export async function releaseData(
   const run = deps.runs
     .list()
     .find((r) => r.environment === env && (r.service === service || r.service === undefined));
+  const runEvents = run ? (deps.runs.get(run.id)?.events ?? []) : [];
+  // Measurements of this record only: the run may be older than the newest release.
+  const since = record ? Date.parse(record.startedAt) : Number.POSITIVE_INFINITY;
+  const measurements = runEvents
+    .filter((e) => e.type === 'measurement' && (e.service ?? service) === service)
+    .map((e) => e.data as MeasurementRecord)
+    .filter((m) => m.at >= since - 1000);
+  const templates = (name: string) => platform.platform.analysis?.[name] ?? BUILTIN_TEMPLATES[name];
   const events = run
-    ? (deps.runs.get(run.id)?.events ?? [])
+    ? runEvents
         .filter(
           (e) =>
             (e.service ?? service) === service && (e.type === 'log' || e.type === 'step' || e.type === 'end'),
@@ -172,6 +186,8 @@ export async function releaseData(
     service,
     record,
     pods: podRows,
+    traffic,
+    analysis: record ? analysisRuns(record, measurements, templates, ctx.now) : [],
     events,
     gates: gatesFor(deps, caller, env),
     now: ctx.now,

@@ -1,11 +1,14 @@
 // Release view: one service in one environment, its newest release live. The steps with their timings,
 // a chart of the canary weight over time (server-rendered SVG, redrawn with every update the SSE stream
-// sends), the traffic each track answered when the local cluster's proxy reports it, analysis steps
-// with their verdicts, the pods of each track with readiness and restarts, the run's events, and the
-// gate buttons: enabled for a caller the environment's roles allow, disabled with the reason otherwise.
+// sends), the share of requests each track answered next to the configured weight, every analysis
+// metric's measurements against its conditions with the verdicts (release-analysis.ts), the pods of
+// each track with readiness and restarts, the run's events, and the gate buttons: enabled for a caller
+// the environment's roles allow, disabled with the reason otherwise.
 import { html, raw } from 'hono/html';
 import type { ReleaseRecord, ReleaseStep } from '../../release/history.ts';
 import { age, badge, csrfField, duration, type Html, type PageContext, versionLabel } from './layout.ts';
+import { type AnalysisRunView, analysisSection, trafficSection } from './release-analysis.ts';
+import type { TrafficShare } from './traffic.ts';
 
 export interface PodRow {
   name: string;
@@ -22,8 +25,10 @@ export interface ReleaseViewData {
   /** The newest release record, if any. */
   record: ReleaseRecord | undefined;
   pods: PodRow[];
-  /** Requests answered per track since the release started (the proxy's counters), when known. */
-  traffic?: Array<{ track: string; requests: number }> | undefined;
+  /** Requests each track answered lately (proxy or Prometheus); undefined when neither can be asked. */
+  traffic?: TrafficShare | undefined;
+  /** The newest release's analysis runs with their measurements (from this server's run events). */
+  analysis?: AnalysisRunView[] | undefined;
   /** The server run's log lines for this service (newest last). */
   events: Array<{ at: string; text: string }>;
   /** Whether the caller may use the gates; the reason when not. */
@@ -91,15 +96,6 @@ function stepRow(s: ReleaseStep, now: Date): Html {
 <td>${duration(took)}</td><td><small>${s.detail ?? ''}</small></td></tr>`;
 }
 
-function analysisSection(r: ReleaseRecord): Html {
-  const steps = r.steps.filter((s) => /analysis|smoke/i.test(s.name));
-  if (steps.length === 0) return html`<p class="muted">This release has no analysis steps.</p>`;
-  return html`<ul>${steps.map(
-    (s) =>
-      html`<li>${s.name}: ${badge(s.outcome === 'ok' ? 'succeeded' : (s.outcome ?? 'in progress'))} <small>${s.detail ?? ''}</small></li>`,
-  )}</ul>`;
-}
-
 /** The part of the page the SSE stream replaces on every change. */
 export function releaseLive(ctx: PageContext, data: ReleaseViewData): Html {
   const r = data.record;
@@ -112,17 +108,15 @@ ${gates(ctx, data)}
 <span data-testid="status">${badge(running ? 'in progress' : r.status)}</span> · started by ${r.startedBy} ${age(r.startedAt, data.now)}${
     r.reason ? html` · “${r.reason}”` : ''
   }${r.failure ? html`<br><span class="bad">${r.failure.reason}${r.failure.detail ? `: ${r.failure.detail}` : ''}</span>` : ''}</p>
-${weightChart(r, data.now)}
-${
-  data.traffic?.length
-    ? html`<p>Traffic answered: ${data.traffic.map((t) => html`<span class="badge info">${t.track} ${t.requests}</span> `)}</p>`
-    : ''
-}
+<div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:0 1.5rem">
+<div>${weightChart(r, data.now)}
+${r.strategy === 'canary' ? trafficSection(data.traffic, currentWeight(r, data.now)) : ''}</div>
+<div><h2 style="margin-top:0">Analysis</h2>
+${analysisSection(r, data.analysis ?? [])}</div>
+</div>
 <h2>Steps</h2>
 <div class="scroll" tabindex="0" role="region" aria-label="table"><table><thead><tr><th scope="col">Step</th><th scope="col">State</th><th scope="col">Took</th><th scope="col">Detail</th></tr></thead>
 <tbody>${r.steps.map((s) => stepRow(s, data.now))}</tbody></table></div>
-<h2>Analysis</h2>
-${analysisSection(r)}
 <h2>Pods</h2>
 ${
   data.pods.length
@@ -153,7 +147,9 @@ function gateButton(
   const why = !data.gates.allowed
     ? data.gates.reason
     : !applies
-      ? 'no release is paused or running'
+      ? action === 'retry'
+        ? 'only a failed, aborted or rolled-back release can be retried'
+        : 'no release is paused or running'
       : undefined;
   const id = `why-${action}`;
   return html`<form class="inline" method="post" action="/releases/${encodeURIComponent(data.environment)}/${encodeURIComponent(data.service)}/${action}">
