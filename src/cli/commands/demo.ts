@@ -11,17 +11,22 @@ import type { DemoDashboard, DemoReport, DemoResources } from '../../demo/run.ts
 import type { OneTimeLogin } from '../../server/one-time-login.ts';
 import { color, parseOutputFormat } from '../output.ts';
 
-/** The control plane of `slipway serve` on the demo's platform, with one-time login links. */
-async function startDashboard(
-  platform: LoadedPlatform,
-  version: string,
-  say: (line: string) => void,
-): Promise<DemoDashboard & { links: OneTimeLogin }> {
-  const [{ startControlPlane }, { OneTimeLogin }, { currentUser, gitUser }] = await Promise.all([
+/** The server's modules, loaded while the cluster starts so the dashboard does not delay the demo. */
+const dashboardModules = () =>
+  Promise.all([
     import('./serve.ts'),
     import('../../server/one-time-login.ts'),
     import('../../promotion/identity.ts'),
   ]);
+
+/** The control plane of `slipway serve` on the demo's platform, with one-time login links. */
+async function startDashboard(
+  modules: ReturnType<typeof dashboardModules>,
+  platform: LoadedPlatform,
+  version: string,
+  say: (line: string) => void,
+): Promise<DemoDashboard & { links: OneTimeLogin }> {
+  const [{ startControlPlane }, { OneTimeLogin }, { currentUser, gitUser }] = await modules;
   // The person the CLI would act as, here; the demo's own releases stay recorded as `demo`.
   const user = currentUser(process.env, await gitUser(platform.dir));
   const links = new OneTimeLogin(user);
@@ -85,6 +90,8 @@ export function registerDemo(program: Command): void {
     .action(async (options) => {
       const format = parseOutputFormat(options.output) as 'text' | 'json';
       const { runDemo, cleanup } = await import('../../demo/run.ts');
+      const modules = dashboardModules();
+      modules.catch(() => {}); // a failure is reported when the dashboard starts
       const res: DemoResources = { loads: [] };
       const keep = options.keep;
       const err = (line: string) => process.stderr.write(`${line}\n`);
@@ -114,7 +121,7 @@ export function registerDemo(program: Command): void {
             tty: process.stderr.isTTY === true && !process.env.CI,
             // The dashboard is for watching: the demo goes on without it rather than fail.
             dashboard: async (platform) => {
-              dashboard = await startDashboard(platform, program.version() ?? '0.0.0', err).catch(
+              dashboard = await startDashboard(modules, platform, program.version() ?? '0.0.0', err).catch(
                 (e: Error) => {
                   err(`the dashboard did not start (${e.message}); the demo goes on without it`);
                   return undefined;
