@@ -366,6 +366,8 @@ describe('dashboard in chromium (real server, cluster and identity provider)', {
       assert.ok(canary > 0 && stable > 0, `both tracks answered: canary ${canary} %, stable ${stable} %`);
       assert.ok(Math.abs(canary + stable - 100) < 0.5, `${canary} + ${stable}`);
       assert.match((await page.getByTestId('traffic').textContent()) ?? '', /configured canary weight 60 %/);
+      // And over time, as the weight chart's second series.
+      await page.getByTestId('share-series').waitFor({ state: 'attached' });
       await shoot(page, 'release-analysis');
       // Aborted again, so that can runs v1 in dev for the tests after this one.
       await page.getByRole('button', { name: 'Abort' }).click();

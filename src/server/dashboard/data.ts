@@ -133,13 +133,19 @@ export async function releaseData(
   if (!client) throw new SlipwayError('unreachable', `the cluster of ${env} is not running`);
   const t = serviceTarget(client, { platform, service, environment: env });
   const namespace = namespaceFor(platform, env);
-  const [records, pods, traffic] = await Promise.all([
-    t.history.list(service),
+  const [[records, traffic], pods] = await Promise.all([
+    t.history.list(service).then(async (list) => {
+      const newest = list[0];
+      // Only a canary has two tracks to compare; nothing else pays for the metrics query.
+      if (strategyFor(platform, service).type !== 'canary') return [list, undefined] as const;
+      const span = newest && {
+        from: Date.parse(newest.startedAt),
+        to: newest.endedAt ? Date.parse(newest.endedAt) : ctx.now.getTime(),
+      };
+      const traffic = await measureTraffic(platform, client, { environment: env, service, namespace, span });
+      return [list, traffic] as const;
+    }),
     client.list('v1', 'Pod', { namespace, labelSelector: `${LABELS.service}=${service}` }),
-    // Only a canary has two tracks to compare; nothing else pays for the metrics query.
-    strategyFor(platform, service).type === 'canary'
-      ? measureTraffic(platform, client, { environment: env, service, namespace })
-      : undefined,
   ]);
   const record = records[0];
   const podRows: PodRow[] = pods

@@ -9,8 +9,9 @@ import type { LoadedPlatform } from '../../config/load.ts';
 import { analysisTemplateSchema } from '../../config/schema.ts';
 import type { KubeClient } from '../../kube/client.ts';
 import type { ReleaseRecord } from '../../release/history.ts';
+import { sharePath, weightChart } from './release.ts';
 import { analysisRuns, analysisSection, trafficSection } from './release-analysis.ts';
-import { measureTraffic, shares } from './traffic.ts';
+import { measureTraffic, shares, sliceCuts, sliceShares } from './traffic.ts';
 
 const T0 = Date.parse('2026-12-05T12:00:00Z');
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -178,14 +179,51 @@ describe('release view: traffic share', () => {
     );
   });
 
+  test('the share over the release: cut in slices, each slice what was counted between its cuts', () => {
+    assert.deepEqual(sliceCuts({ from: 0, to: 3_000 }, 3_000), [], 'too short to slice');
+    assert.deepEqual(sliceCuts({ from: 0, to: 10_000 }, 99_000), [0, 2_000, 4_000, 6_000, 8_000, 10_000]);
+    assert.equal(sliceCuts({ from: 0, to: 120_000 }, 120_000).length, 13);
+    assert.deepEqual(sliceCuts({ from: 0, to: 10_000 }, 40 * 60_000), [], 'too old for the proxy');
+    // Counted since each cut until now: 40/50 since 0, 10/30 since 2 s, 10/30 since 4 s (nothing between).
+    const series = sliceShares(
+      [0, 2_000, 4_000],
+      [
+        [40, 50],
+        [10, 30],
+        [10, 30],
+      ],
+    );
+    assert.deepEqual(
+      series.map((p) => p.canaryPercent),
+      [60, undefined],
+    );
+    const d = sharePath(
+      [...series, { from: 4_000, to: 6_000, canaryPercent: 50 }],
+      (t) => t / 100,
+      (w) => 100 - w,
+    );
+    assert.equal(d, 'M0.0,40.0 L20.0,40.0 M40.0,50.0 L60.0,50.0', 'a gap where no request was seen');
+  });
+
+  test('the weight chart draws the share as a second, dashed series when there is one', async () => {
+    const r = record({
+      steps: [{ name: 'step 1/2: setWeight 50', startedAt: iso(1), endedAt: iso(2), outcome: 'ok' }],
+    });
+    const series = [{ from: T0, to: T0 + 30_000, canaryPercent: 40 }];
+    assert.match((await weightChart(r, now, series)).toString(), /data-testid="share-series"/);
+    assert.doesNotMatch((await weightChart(r, now)).toString(), /share-series/);
+  });
+
   test('measured through the built-in provider: the proxy’s request rate per workload over 30 s', async () => {
     const asked: string[] = [];
+    // One canary and three stable requests a second, for as long as asked.
     const fakeFetch = (async (url: URL) => {
       asked.push(url.href);
+      const s = Number(url.searchParams.get('since')) / 1000;
       const body = {
         destinations: [
-          { workload: 'can-canary', version: 'v2', requests: 30, errors: 0, p50: 1, p95: 2, p99: 3 },
-          { workload: 'can', version: 'v1', requests: 90, errors: 0, p50: 1, p95: 2, p99: 3 },
+          { workload: 'can-canary', version: 'v2', requests: s, errors: 0, p50: 1, p95: 2, p99: 3 },
+          { workload: 'can', version: 'v1', requests: 3 * s, errors: 0, p50: 1, p95: 2, p99: 3 },
         ],
       };
       return new Response(JSON.stringify(body));
@@ -200,6 +238,8 @@ describe('release view: traffic share', () => {
       namespace: 'gated-dev',
       metricsUrl: 'http://127.0.0.1:1',
       fetch: fakeFetch,
+      span: { from: T0, to: T0 + 20_000 },
+      now: T0 + 20_000,
     });
     assert.deepEqual(
       t?.tracks.map((x) => [x.track, x.workload, x.requests]),
@@ -209,5 +249,7 @@ describe('release view: traffic share', () => {
       ],
     );
     assert.match(asked[0]!, /\/query\?service=can&namespace=gated-dev&since=30000/);
+    assert.equal(t?.series?.length, 10, 'ten 2 s slices of the 20 s release');
+    for (const p of t?.series ?? []) assert.equal(p.canaryPercent, 25);
   });
 });

@@ -8,7 +8,7 @@ import { html, raw } from 'hono/html';
 import type { ReleaseRecord, ReleaseStep } from '../../release/history.ts';
 import { age, badge, csrfField, duration, type Html, type PageContext, versionLabel } from './layout.ts';
 import { type AnalysisRunView, analysisSection, trafficSection } from './release-analysis.ts';
-import type { TrafficShare } from './traffic.ts';
+import type { SharePoint, TrafficShare } from './traffic.ts';
 
 export interface PodRow {
   name: string;
@@ -58,7 +58,27 @@ export function weightSeries(r: ReleaseRecord, now: Date): Array<{ at: number; w
 /** The weight a release has now: the last point of its series. */
 export const currentWeight = (r: ReleaseRecord, now: Date) => weightSeries(r, now).at(-1)!.weight;
 
-export function weightChart(r: ReleaseRecord, now: Date): Html {
+/** The canary's share of the traffic answered, per slice, as a dashed path: gaps where none was seen. */
+export function sharePath(
+  series: readonly SharePoint[],
+  x: (t: number) => number,
+  y: (w: number) => number,
+): string {
+  let d = '';
+  let open = false;
+  for (const p of series) {
+    if (p.canaryPercent === undefined) {
+      open = false;
+      continue;
+    }
+    const yy = y(p.canaryPercent).toFixed(1);
+    d += `${open ? ' L' : `${d ? ' ' : ''}M`}${x(p.from).toFixed(1)},${yy} L${x(p.to).toFixed(1)},${yy}`;
+    open = true;
+  }
+  return d;
+}
+
+export function weightChart(r: ReleaseRecord, now: Date, series?: readonly SharePoint[]): Html {
   const pts = weightSeries(r, now);
   const W = 640;
   const H = 180;
@@ -70,6 +90,7 @@ export function weightChart(r: ReleaseRecord, now: Date): Html {
   let d = `M${x(pts[0]!.at).toFixed(1)},${y(pts[0]!.weight).toFixed(1)}`;
   for (let i = 1; i < pts.length; i++) d += ` H${x(pts[i]!.at).toFixed(1)} V${y(pts[i]!.weight).toFixed(1)}`;
   const weight = pts.at(-1)!.weight;
+  const share = series ? sharePath(series, x, y) : '';
   const grid = [0, 25, 50, 75, 100]
     .map(
       (w) =>
@@ -78,12 +99,17 @@ export function weightChart(r: ReleaseRecord, now: Date): Html {
     .join('');
   return html`<figure style="margin:0">
 <svg viewBox="0 0 ${W} ${H}" width="100%" style="max-width:${W}px" role="img" aria-labelledby="weight-title">
-<title id="weight-title">Canary weight over time: now ${weight} %</title>
+<title id="weight-title">Canary weight over time: now ${weight} %${share ? '; dashed: the share of requests the canary answered' : ''}</title>
 ${raw(grid)}
 <path d="${d}" fill="none" stroke="#1f6feb" stroke-width="2.5"/>
+${share ? html`<path d="${share}" fill="none" stroke="#bf3989" stroke-width="2" stroke-dasharray="5 3" data-testid="share-series"/>` : ''}
 <text x="${W - pad.r - 150}" y="${H - 6}">${duration(span)} since start</text>
 </svg>
-<figcaption>Canary weight now <strong data-testid="weight">${weight}</strong> %, stable ${100 - weight} %</figcaption>
+<figcaption>Canary weight now <strong data-testid="weight">${weight}</strong> %, stable ${100 - weight} %${
+    share
+      ? html`<br><small><span style="color:#bf3989" aria-hidden="true">- - -</span> share of requests the canary answered</small>`
+      : ''
+  }</figcaption>
 </figure>`;
 }
 
@@ -109,7 +135,7 @@ ${gates(ctx, data)}
     r.reason ? html` · “${r.reason}”` : ''
   }${r.failure ? html`<br><span class="bad">${r.failure.reason}${r.failure.detail ? `: ${r.failure.detail}` : ''}</span>` : ''}</p>
 <div style="display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:0 1.5rem">
-<div>${weightChart(r, data.now)}
+<div>${weightChart(r, data.now, data.traffic?.series)}
 ${r.strategy === 'canary' ? trafficSection(data.traffic, currentWeight(r, data.now)) : ''}</div>
 <div><h2 style="margin-top:0">Analysis</h2>
 ${analysisSection(r, data.analysis ?? [])}</div>
