@@ -1,7 +1,7 @@
 // The release view's analysis and traffic parts: measurements grouped per analysis step and judged by
 // the runner's rules (count, limits, stopped runs), background measurements apart, conditions and
 // verdicts rendered and escaped; the traffic share in % and "no traffic" instead of 0 %; and the
-// traffic measured through the built-in provider against a fake proxy query API.
+// traffic measured through the built-in provider (a fake proxy query API) and Prometheus (a fake server).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MeasurementRecord } from '../../analysis/run.ts';
@@ -212,6 +212,54 @@ describe('release view: traffic share', () => {
     const series = [{ from: T0, to: T0 + 30_000, canaryPercent: 40 }];
     assert.match((await weightChart(r, now, series)).toString(), /data-testid="share-series"/);
     assert.doesNotMatch((await weightChart(r, now)).toString(), /share-series/);
+  });
+
+  test('elsewhere through the Prometheus provider: istio_requests_total of each workload over 30 s', async () => {
+    const queries: string[] = [];
+    const fakeFetch = (async (url: URL, init: { body: string }) => {
+      const query = new URLSearchParams(init.body).get('query') ?? '';
+      queries.push(`${url.href} ${query}`);
+      const value = query.includes('"can-canary"') ? '12' : '36';
+      return new Response(
+        JSON.stringify({
+          status: 'success',
+          data: { resultType: 'vector', result: [{ value: [0, value] }] },
+        }),
+      );
+    }) as unknown as typeof fetch;
+    const platform = {
+      platform: {
+        environments: [],
+        services: {},
+        analysisProviders: { prometheus: { address: 'http://prometheus.test:9090' } },
+      },
+      environments: [],
+    } as unknown as LoadedPlatform;
+    // No local cluster: no metrics URL from the environment either.
+    const saved = process.env.SLIPWAY_METRICS_URL;
+    delete process.env.SLIPWAY_METRICS_URL;
+    const t = await measureTraffic(platform, { target: {} } as KubeClient, {
+      environment: 'prod',
+      service: 'can',
+      namespace: 'gated-prod',
+      fetch: fakeFetch,
+    });
+    if (saved !== undefined) process.env.SLIPWAY_METRICS_URL = saved;
+    assert.equal(t?.source, 'prometheus');
+    assert.deepEqual(
+      t?.tracks.map((x) => x.requests),
+      [12, 36],
+    );
+    assert.equal(t?.series, undefined, 'no series from Prometheus');
+    assert.match(queries[0]!, /^http:\/\/prometheus\.test:9090\/api\/v1\/query /);
+    assert.ok(
+      queries.some((q) =>
+        q.includes(
+          'sum(increase(istio_requests_total{reporter="destination",destination_workload="can-canary",destination_workload_namespace="gated-prod"}[30s]))',
+        ),
+      ),
+      queries.join('\n'),
+    );
   });
 
   test('measured through the built-in provider: the proxy’s request rate per workload over 30 s', async () => {
