@@ -15,6 +15,7 @@ import type {
   StateStore,
 } from '../store/types.ts';
 import { type AuditQuery, appendAudit, listAudit } from './audit.ts';
+import { conflictMessage, isDue, OPEN_PROMOTION_STATUSES, overlaps } from './eligibility.ts';
 import type { DeclaredFreeze } from './freeze.ts';
 import { authorize, can, type Grants, personOf, type UserRef } from './roles.ts';
 import { checkPromotion } from './rules.ts';
@@ -161,23 +162,16 @@ export async function requestPromotion(
   }
   // One open promotion per service and target: a second request would race the first. Checked after
   // the rules, so a frozen target answers "frozen" whatever is pending, as every other gate does.
-  for (const open of await store.listPromotions({
-    status: ['requested', 'approved', 'running'],
-    to: req.to,
-  })) {
-    if (open.service !== req.service && open.service !== 'all' && req.service !== 'all') continue;
+  for (const open of await store.listPromotions({ status: OPEN_PROMOTION_STATUSES, to: req.to })) {
+    if (!overlaps(open, req.service)) continue;
     if (await expireIfDue(ctx, open, actor)) continue;
-    throw new SlipwayError(
-      'conflict',
-      `promotion #${open.id} of ${open.service} to ${req.to} is already ${open.status}`,
-      {
-        hint:
-          open.status === 'requested'
-            ? `Approve or reject #${open.id} first (the requester may withdraw it with reject).`
-            : `Wait for #${open.id} to finish.`,
-        data: { id: open.id, status: open.status },
-      },
-    );
+    throw new SlipwayError('conflict', conflictMessage(open, req.to), {
+      hint:
+        open.status === 'requested'
+          ? `Approve or reject #${open.id} first (the requester may withdraw it with reject).`
+          : `Wait for #${open.id} to finish.`,
+      data: { id: open.id, status: open.status },
+    });
   }
   const timeout = target.promotion?.approvalTimeout;
   const approved = needed === 0;
@@ -234,8 +228,7 @@ async function expireIfDue(
   p: PromotionRecord,
   actor: string,
 ): Promise<boolean> {
-  if (p.status !== 'requested' || p.expiresAt === undefined || p.expiresAt > ctx.now.toISOString())
-    return false;
+  if (!isDue(p, ctx.now)) return false;
   if (await ctx.store.updatePromotionStatus(p.id, ['requested'], 'expired', ctx.now.toISOString())) {
     await appendAudit(ctx.store, {
       at: ctx.now,

@@ -19,6 +19,7 @@ export interface PageContext {
 const NAV = [
   ['/', 'Overview'],
   // [nav: pipeline]
+  ['/pipeline', 'Pipeline'],
   ['/approvals', 'Approvals'],
   ['/audit', 'Audit'],
   ['/settings', 'Settings'],
