@@ -485,8 +485,14 @@ describe('document 003 → examples/orders', () => {
     }
     const order = await valuesOf('orders', 'order-service', 'production');
     assert.equal(at(order, 'autoscaling.minReplicas'), 5);
-    assert.deepEqual(at(order, 'envFrom.DATABASE_URL'), {
+    // Staging reads the hand-made Secret (document 003); production takes it from AWS Secrets Manager
+    // through an ExternalSecret (the checklist's "secrets managed externally").
+    assert.deepEqual(at(await valuesOf('orders', 'order-service', 'staging'), 'envFrom.DATABASE_URL'), {
       secretKeyRef: { name: 'order-service-secrets', key: 'database-url' },
+    });
+    assert.equal(at(order, 'envFrom.DATABASE_URL'), undefined);
+    assert.deepEqual(at(order, 'secrets.DATABASE_URL'), {
+      remoteRef: { key: 'platform/production/order-service', property: 'database-url' },
     });
     assert.deepEqual(at(order, 'autoscaling.podsMetric'), {
       name: 'http_requests_per_second',

@@ -19,7 +19,10 @@ export interface ServiceStatus {
   environment: string;
   /** The running (deployed) revision and version, if any. */
   revision?: number;
+  /** The image version (tag, short digest); the chart version is apart, for scripts comparing tags. */
   version?: string;
+  /** The version of the chart the deployed revision was rendered with, when pinned. */
+  chart?: string;
   /**
    * The images the live workloads' pod templates name, as the cluster has them now: what the pods
    * run (or are being rolled to), which a hand edit or a half-done release can set apart from `version`.
@@ -107,7 +110,8 @@ export function buildServiceStatus(o: {
     ...(deployed
       ? {
           revision: deployed.revision,
-          version: versionText(deployed),
+          version: versionText({ version: imageVersion(deployed.version) }),
+          ...(deployed.version.chart ? { chart: deployed.version.chart.version } : {}),
           deployedAt: deployed.endedAt ?? deployed.startedAt,
         }
       : {}),
@@ -158,4 +162,9 @@ export async function diffService(
   });
   const previous = await t.history.lastGood(o.service);
   return await diffManifests(client, manifests, t.namespace, previous?.manifests ?? [], ownership);
+}
+
+/** A recorded version without its chart: what the image reference says. */
+function imageVersion({ chart: _chart, ...image }: ReleaseRecord['version']): ReleaseRecord['version'] {
+  return image;
 }

@@ -87,7 +87,7 @@ export function printStatus(rows: StatusRow[], format: string): void {
       r.service,
       r.environment,
       r.revision === undefined ? '-' : String(r.revision),
-      r.version ?? '-',
+      r.version ? `${r.version}${r.chart ? ` (chart ${r.chart})` : ''}` : '-',
       imageCell(r),
       (HEALTH_COLOR[r.health.status] ?? ((s: string) => s))(r.health.status),
       age(r.deployedAt, now),
